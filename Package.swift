@@ -1,0 +1,120 @@
+// swift-tools-version:6.0
+// mish — machine-interface shell.
+//
+// Rules for this file: one `// MARK:` section per module beside its tests, one dependency per line, nothing from
+// outside the Swift toolchain (system C libraries come through system-library targets). Docs/Modules.md says what
+// each module owns and what it may import.
+import PackageDescription
+
+var targets: [Target] = []
+
+// MARK: - C libraries and shims
+
+targets += [
+  // libc-only helpers for syscalls Glibc does not expose (openat2, renameat2).
+  .target(name: "CMishSys"),
+  // OpenSSL's libcrypto, for SHA-256 at hardware speed.
+  .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+]
+
+// MARK: - MishJSON: values, parser, serializer, JSON Schema
+
+targets += [
+  .target(name: "MishJSON"),
+  .testTarget(name: "MishJSONTests", dependencies: ["MishJSON"]),
+]
+
+// MARK: - MishRPC: JSON-RPC messages, framing, errors, the operation registry
+
+targets += [
+  .target(name: "MishRPC", dependencies: ["MishJSON"]),
+  .testTarget(name: "MishRPCTests", dependencies: ["MishRPC", "MishJSON"]),
+]
+
+// MARK: - MishText: pure text logic (EOL, edit matching, diffs, patches)
+
+targets += [
+  .target(name: "MishText"),
+  .testTarget(name: "MishTextTests", dependencies: ["MishText"]),
+]
+
+// MARK: - MishSearch: gitignore, glob, directory walking, grep
+
+targets += [
+  .target(name: "MishSearch", dependencies: ["CMishSys"]),
+  .testTarget(name: "MishSearchTests", dependencies: ["MishSearch"]),
+]
+
+// MARK: - MishFiles: confinement beneath the root and the fs/* tools
+
+targets += [
+  .target(
+    name: "MishFiles",
+    dependencies: [
+      "CCrypto",
+      "CMishSys",
+      "MishJSON",
+      "MishRPC",
+      "MishSearch",
+      "MishText",
+    ]
+  ),
+  .testTarget(name: "MishFilesTests", dependencies: ["MishFiles", "MishJSON", "MishRPC"]),
+]
+
+// MARK: - MishServer: stdio transport, dispatch, MCP and native faces
+
+targets += [
+  .target(name: "MishServer", dependencies: ["MishJSON", "MishRPC"]),
+  .testTarget(
+    name: "MishServerTests",
+    dependencies: [
+      "MishJSON",
+      "MishRPC",
+      "MishServer",
+      "MishSession",
+    ]
+  ),
+]
+
+// MARK: - MishSession: the session server's registry and session/info
+
+targets += [
+  .target(
+    name: "MishSession",
+    dependencies: [
+      "MishFiles",
+      "MishJSON",
+      "MishRPC",
+      "MishServer",
+    ]
+  ),
+]
+
+// MARK: - MishCLI and the `mish` executable
+
+targets += [
+  .target(
+    name: "MishCLI",
+    dependencies: [
+      "MishJSON",
+      "MishRPC",
+      "MishServer",
+      "MishSession",
+    ]
+  ),
+  .executableTarget(name: "mish", dependencies: ["MishCLI"]),
+  .testTarget(name: "MishCLITests", dependencies: ["MishCLI", "MishJSON", "MishSession"]),
+]
+
+let package = Package(
+  name: "mish",
+  products: [.executable(name: "mish", targets: ["mish"])],
+  targets: targets
+)
+
+for target in package.targets where target.type != .system {
+  var settings = target.swiftSettings ?? []
+  settings.append(.swiftLanguageMode(.v6))
+  target.swiftSettings = settings
+}

@@ -1,0 +1,1 @@
+public enum MishCLI { public static func main() {} }

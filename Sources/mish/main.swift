@@ -1,0 +1,2 @@
+import MishCLI
+MishCLI.main()
