@@ -69,6 +69,7 @@ targets += [
   .testTarget(
     name: "MishServerTests",
     dependencies: [
+      "MishCLI",
       "MishJSON",
       "MishRPC",
       "MishServer",
@@ -83,6 +84,7 @@ targets += [
   .target(
     name: "MishSession",
     dependencies: [
+      "CMishSys",
       "MishFiles",
       "MishJSON",
       "MishRPC",

@@ -5,6 +5,13 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <sys/prctl.h>
+#include <linux/landlock.h>
+
+#include <fcntl.h>
+
+const int mish_O_PATH = O_PATH;
+const int mish_O_TMPFILE = O_TMPFILE;
 
 #ifndef SYS_openat2
 #define SYS_openat2 437
@@ -28,4 +35,12 @@ ssize_t mish_fd_path(int fd, char *buf, size_t size) {
   snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
   ssize_t n = readlink(link, buf, size);
   return n;
+}
+
+int mish_landlock_abi(void) {
+  return (int)syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+}
+
+int mish_seccomp_available(void) {
+  return prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 ? 1 : 0;
 }

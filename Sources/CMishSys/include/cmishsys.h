@@ -13,6 +13,10 @@ enum {
   MISH_RESOLVE_IN_ROOT = 0x10,
 };
 
+/// Open flags Glibc only defines under _GNU_SOURCE, which Swift's importer does not set.
+extern const int mish_O_PATH;
+extern const int mish_O_TMPFILE;
+
 /// openat2(2): open `path` relative to `dirfd` with the kernel resolving it under `resolve` rules.
 int mish_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve);
 
@@ -21,5 +25,11 @@ int mish_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *
 
 /// Reads the path the kernel holds for an open fd (via /proc/self/fd) into buf; returns length or -1.
 ssize_t mish_fd_path(int fd, char *buf, size_t size);
+
+/// The Landlock ABI version the kernel offers, or -1 (errno set) without Landlock.
+int mish_landlock_abi(void);
+
+/// 1 when the kernel offers seccomp filters (prctl(PR_GET_SECCOMP) works), else 0.
+int mish_seccomp_available(void);
 
 #endif

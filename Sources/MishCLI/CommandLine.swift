@@ -1,0 +1,122 @@
+/// A parsed command line. Parsing is pure, so every usage error is tested as a table.
+public enum Command: Equatable, Sendable {
+  case serve(root: String, logLevel: String, maxFrameBytes: Int?)
+  case call(method: String, params: String?, root: String)
+  case tools(root: String)
+  case schemas(directory: String, check: Bool)
+  case demo(directory: String?)
+  case help
+  case version
+}
+
+/// A command line that cannot be run; the message says what was wrong, the usage text follows.
+public struct UsageError: Error, Equatable, Sendable {
+  public var message: String
+  public init(_ message: String) { self.message = message }
+}
+
+public enum CommandLineParser {
+  public static let usage = """
+    mish — machine-interface shell: structured file, command, test and git tools for coding agents, over JSON-RPC/MCP.
+
+    Usage:
+      mish serve [--root DIR] [--log-level LEVEL] [--max-frame-bytes N]
+                                  Serve one session on stdio (MCP and native JSON-RPC), confined to DIR (default: .)
+      mish call METHOD [JSON] [--root DIR]
+                                  Run one method (e.g. fs/read '{"path":"README.md"}') on a fresh server; print the
+                                  result as JSON; exit 1 when the operation fails
+      mish tools [--root DIR]     List the tools with their parameters
+      mish schemas [--check] [DIR]
+                                  Write the JSON Schemas of every method to DIR (default: schemas); --check only
+                                  compares and exits 1 when they are stale
+      mish demo [--dir DIR]       Drive a scripted session on a generated sample repository and show each call
+      mish --help | --version
+
+    Log levels: debug, info, notice, warning, error. Exit codes: 0 ok, 1 operation failed, 64 usage error.
+    """
+
+  public static func parse(_ arguments: [String]) throws(UsageError) -> Command {
+    guard let verb = arguments.first else { throw UsageError("missing command") }
+    var rest = Array(arguments.dropFirst())
+    switch verb {
+    case "--help", "-h", "help": return .help
+    case "--version", "-V", "version": return .version
+    case "serve":
+      var options = try Options(&rest, valued: ["--root", "--log-level", "--max-frame-bytes"], flags: [])
+      try rest.expectEmpty(verb)
+      var maxFrame: Int?
+      if let text = options.take("--max-frame-bytes") {
+        guard let value = Int(text), value >= 1024 else { throw UsageError("--max-frame-bytes needs a number of at least 1024, got \(text)") }
+        maxFrame = value
+      }
+      let level = options.take("--log-level") ?? "info"
+      guard ["debug", "info", "notice", "warning", "error"].contains(level) else {
+        throw UsageError("unknown log level \(level)")
+      }
+      return .serve(root: options.take("--root") ?? ".", logLevel: level, maxFrameBytes: maxFrame)
+    case "call":
+      var options = try Options(&rest, valued: ["--root"], flags: [])
+      guard let method = rest.first else { throw UsageError("call needs a METHOD, e.g. mish call fs/read '{\"path\":\"README.md\"}'") }
+      let params = rest.count > 1 ? rest[1] : nil
+      if rest.count > 2 { throw UsageError("call takes METHOD and at most one JSON argument; got \(rest.count - 1) arguments") }
+      return .call(method: method, params: params, root: options.take("--root") ?? ".")
+    case "tools":
+      var options = try Options(&rest, valued: ["--root"], flags: [])
+      try rest.expectEmpty(verb)
+      return .tools(root: options.take("--root") ?? ".")
+    case "schemas":
+      let options = try Options(&rest, valued: [], flags: ["--check"])
+      if rest.count > 1 { throw UsageError("schemas takes at most one directory") }
+      return .schemas(directory: rest.first ?? "schemas", check: options.flags.contains("--check"))
+    case "demo":
+      var options = try Options(&rest, valued: ["--dir"], flags: [])
+      try rest.expectEmpty(verb)
+      return .demo(directory: options.take("--dir"))
+    default:
+      throw UsageError("unknown command \(verb)")
+    }
+  }
+
+  /// `--name value` and `--name=value` options, and boolean flags, removed from the arguments as they are read.
+  struct Options {
+    var values: [String: String] = [:]
+    var flags: Set<String> = []
+
+    init(_ arguments: inout [String], valued: Set<String>, flags known: Set<String>) throws(UsageError) {
+      var positional: [String] = []
+      var index = 0
+      while index < arguments.count {
+        let argument = arguments[index]
+        index += 1
+        guard argument.hasPrefix("--"), argument.count > 2 else {
+          positional.append(argument)
+          continue
+        }
+        let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
+        let name = parts[0]
+        if known.contains(name), parts.count == 1 {
+          flags.insert(name)
+        } else if valued.contains(name) {
+          if parts.count == 2 {
+            values[name] = parts[1]
+          } else {
+            guard index < arguments.count else { throw UsageError("\(name) needs a value") }
+            values[name] = arguments[index]
+            index += 1
+          }
+        } else {
+          throw UsageError("unknown option \(name)")
+        }
+      }
+      arguments = positional
+    }
+
+    mutating func take(_ name: String) -> String? { values.removeValue(forKey: name) }
+  }
+}
+
+extension Array where Element == String {
+  fileprivate func expectEmpty(_ verb: String) throws(UsageError) {
+    if let first = first { throw UsageError("\(verb) does not take the argument \(first)") }
+  }
+}

@@ -1,0 +1,2 @@
+import Foundation
+enum Demo { static func run(directory: String?) -> Int32 { 0 } }

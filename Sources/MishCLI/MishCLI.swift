@@ -1,0 +1,116 @@
+import Foundation
+import MishFiles
+import MishJSON
+import MishRPC
+import MishServer
+import MishSession
+
+public enum MishCLI {
+  public static func main() -> Never {
+    let command: Command
+    do {
+      command = try CommandLineParser.parse(Array(CommandLine.arguments.dropFirst()))
+    } catch {
+      FileHandle.standardError.write(Data("mish: \(error.message)\n\n\(CommandLineParser.usage)\n".utf8))
+      exit(64)
+    }
+    switch command {
+    case .help:
+      print(CommandLineParser.usage)
+      exit(0)
+    case .version:
+      print("mish \(MishVersion.string)")
+      exit(0)
+    case .serve(let root, let logLevel, let maxFrameBytes):
+      serve(root: root, logLevel: logLevel, maxFrameBytes: maxFrameBytes)
+    case .call(let method, let params, let root):
+      exit(call(method: method, params: params, root: root))
+    case .tools(let root):
+      exit(listTools(root: root))
+    case .schemas(let directory, let check):
+      exit(SchemaFiles.run(directory: directory, check: check))
+    case .demo(let directory):
+      exit(Demo.run(directory: directory))
+    }
+  }
+
+  static func fail(_ message: String, code: Int32 = 1) -> Never {
+    FileHandle.standardError.write(Data("mish: \(message)\n".utf8))
+    exit(code)
+  }
+
+  static func serve(root: String, logLevel: String, maxFrameBytes: Int?) -> Never {
+    signal(SIGPIPE, SIG_IGN)
+    // Protocol bytes get a private copy of stdout; fd 1 becomes stderr, so a stray print can never corrupt a frame.
+    let protocolFD = fcntl(1, F_DUPFD_CLOEXEC, 3)
+    guard protocolFD >= 0 else { fail("cannot duplicate stdout: \(String(cString: strerror(errno)))") }
+    dup2(2, 1)
+    let logger = Logger(level: Logger.Level(name: logLevel) ?? .info)
+    let workspace: Workspace
+    do {
+      workspace = try Workspace(root: root)
+    } catch {
+      fail("\(error.message). \(error.hint)")
+    }
+    var options = ServerOptions()
+    if let maxFrameBytes { options.maxFrameBytes = maxFrameBytes }
+    let server = Server(
+      registry: SessionServer.registry(workspace: workspace, options: options), identity: SessionServer.identity,
+      options: options, logger: logger, outputFD: protocolFD)
+    logger.info("serving \(workspace.rootPath) on stdio (mish \(MishVersion.string))")
+    server.run(inputFD: 0)
+    logger.info("end of input; exiting")
+    exit(0)
+  }
+
+  static func call(method: String, params: String?, root: String) -> Int32 {
+    var parsed: JSONValue = [:]
+    if let params {
+      do {
+        parsed = try JSONParser.parse(params)
+      } catch {
+        FileHandle.standardError.write(Data("mish: the params are not valid JSON (\(error)); pass one JSON object, e.g. '{\"path\":\"README.md\"}'\n".utf8))
+        return 64
+      }
+    }
+    do {
+      let client = try StdioClient(executable: StdioClient.currentExecutable, root: root)
+      let reply = try client.request(method, parsed)
+      _ = client.close()
+      if let error = reply["error"] {
+        print(JSONWriter.pretty(["error": error]), terminator: "")
+        return 1
+      }
+      let result = reply["result"] ?? .null
+      print(JSONWriter.pretty(result), terminator: "")
+      return result["isError"]?.boolValue == true ? 1 : 0
+    } catch {
+      FileHandle.standardError.write(Data("mish: \(error)\n".utf8))
+      return 1
+    }
+  }
+
+  static func listTools(root: String) -> Int32 {
+    let workspace: Workspace
+    do {
+      workspace = try Workspace(root: root)
+    } catch {
+      fail("\(error.message). \(error.hint)")
+    }
+    for operation in SessionServer.registry(workspace: workspace).operations {
+      let a = operation.annotations
+      let kind = a.readOnly ? "read-only" : (a.destructive ? "destructive" : "writes")
+      print("\(operation.toolName)  (\(operation.name), \(kind))")
+      print("    \(operation.summary)")
+      let properties = operation.params["properties"]?.objectValue ?? JSONObject()
+      let required = Set(operation.params["required"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+      for (name, schema) in properties {
+        let type = schema["type"].map { $0.stringValue ?? JSONWriter.string($0) } ?? "any"
+        let marker = required.contains(name) ? "required" : "optional"
+        print("    - \(name): \(type), \(marker). \(schema["description"]?.stringValue ?? "")")
+      }
+      print("")
+    }
+    return 0
+  }
+}

@@ -1,1 +1,0 @@
-public enum MishCLI { public static func main() {} }

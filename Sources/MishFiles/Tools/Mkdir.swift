@@ -1,0 +1,46 @@
+import Glibc
+import MishJSON
+import MishRPC
+
+extension FileTools {
+  static func mkdir(_ workspace: Workspace) -> OperationSpec {
+    OperationSpec(
+      name: "fs/mkdir", title: "Make directory",
+      summary: "Create a directory; with parents (the default) missing parents are created and an existing directory is fine.",
+      params: Schema.object(
+        nil,
+        [
+          "path": .required(pathSchema),
+          "parents": .optional(Schema.boolean("Create missing parents, and succeed if the directory exists (mkdir -p).", default: true)),
+        ]),
+      result: Schema.object(nil, ["path": .required(Schema.string()), "created": .required(Schema.boolean("False when it already existed."))]),
+      annotations: Annotations(readOnly: false, destructive: false, idempotent: true),
+      footprint: writes(workspace, "path"),
+      render: { result in
+        (result["created"]?.boolValue == true ? "created directory " : "directory already exists: ") + (result["path"]?.stringValue ?? "")
+      },
+      handler: .blocking { args, _ throws(ToolError) in
+        let path = try args.require("path")
+        let relative = workspace.relative(path)
+        let parents = args.bool("parents", default: true)
+        if parents, let slash = relative.lastIndex(of: "/") {
+          try workspace.makeDirectories(String(relative[..<slash]), doing: "creating")
+        }
+        let target = try workspace.openParent(path, doing: "creating")
+        let dirPath = workspace.resolvedRelativePath(of: target.dir.raw) ?? ""
+        try workspace.refuseGitPath(dirPath.isEmpty ? target.name : dirPath + "/" + target.name, doing: "create directories in")
+        if mkdirat(target.dir.raw, target.name, 0o777) == 0 {
+          return ["path": .string(target.relative), "created": true]
+        }
+        let code = errno
+        var info = Glibc.stat()
+        if code == EEXIST, fstatat(target.dir.raw, target.name, &info, 0) == 0, info.st_mode & S_IFMT == S_IFDIR {
+          if parents { return ["path": .string(target.relative), "created": false] }
+          throw ToolError(
+            .exists, "Directory \(target.relative) already exists", hint: "Nothing to do; pass parents: true to treat this as success.",
+            details: ["path": .string(target.relative)])
+        }
+        throw pathError(code, target.relative, doing: "creating")
+      })
+  }
+}

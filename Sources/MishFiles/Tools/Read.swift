@@ -1,0 +1,170 @@
+import Glibc
+import MishJSON
+import MishRPC
+import MishText
+
+extension FileTools {
+  static let defaultReadLines = 2000
+  static let defaultReadBytes = 100_000
+
+  static let readParams = Schema.object(
+    nil,
+    [
+      "path": .required(pathSchema),
+      "start_line": .optional(Schema.integer("First line to return, 1-based.", minimum: 1, default: 1)),
+      "limit_lines": .optional(Schema.integer("Most lines to return.", minimum: 1, default: defaultReadLines)),
+      "max_bytes": .optional(Schema.integer("Most bytes of content to return; the cut falls on a line boundary.", minimum: 1, default: defaultReadBytes)),
+    ])
+
+  static let readResultSchema = Schema.object(
+    nil,
+    [
+      "path": .required(Schema.string("The path as resolved inside the root.")),
+      "content": .required(Schema.string("The requested lines, with their original line endings; empty for binary files.")),
+      "sha256": .required(sha256Schema),
+      "size": .required(Schema.integer("File size in bytes.", minimum: 0)),
+      "total_lines": .required(Schema.integer("Lines in the whole file.", minimum: 0)),
+      "start_line": .required(Schema.integer("First line returned.", minimum: 1)),
+      "end_line": .required(Schema.integer("Last line returned (start_line - 1 when none).", minimum: 0)),
+      "truncated": .required(Schema.boolean("True when lines after end_line exist but were not returned.")),
+      "eol": .required(Schema.string("Line endings of the whole file.", enum: ["lf", "crlf", "mixed", "none"])),
+      "binary": .required(Schema.boolean("True when the file looks binary (a NUL byte early on); content is then empty.")),
+      "invalid_utf8": .required(Schema.boolean("True when the returned lines held bytes that are not UTF-8 (shown as U+FFFD).")),
+    ])
+
+  static func read(_ workspace: Workspace) -> OperationSpec {
+    OperationSpec(
+      name: "fs/read", title: "Read file",
+      summary: "Read a text file (or a range of its lines) with its SHA-256, line count and line-ending kind. Binary files are detected and not dumped.",
+      params: readParams, result: readResultSchema, annotations: .readOnly,
+      footprint: reads(workspace, "path"),
+      render: renderRead,
+      handler: .blocking { args, _ throws(ToolError) in
+        try readResult(
+          workspace, path: try args.require("path"), startLine: args.int("start_line") ?? 1,
+          limitLines: args.int("limit_lines") ?? defaultReadLines, maxBytes: args.int("max_bytes") ?? defaultReadBytes)
+      })
+  }
+
+  static func readResult(_ workspace: Workspace, path: String, startLine: Int, limitLines: Int, maxBytes: Int) throws(ToolError) -> JSONValue {
+    let file = try workspace.readFile(path)
+    let bytes = file.bytes
+    let binary = TextFacts.isBinary(bytes)
+    let window = binary ? LineWindow(start: 0, end: 0, firstLine: 1, lastLine: 0, totalLines: 0, truncated: false) : LineWindow.select(bytes, startLine: startLine, limitLines: limitLines, maxBytes: maxBytes)
+    if !binary, window.totalLines > 0, startLine > window.totalLines {
+      throw ToolError(
+        .invalidArgument, "start_line \(startLine) is past the end of \(file.resolved) (\(window.totalLines) lines)",
+        hint: "Use a start_line between 1 and \(window.totalLines).", details: ["total_lines": .int(window.totalLines)])
+    }
+    let slice = bytes[window.start..<window.end]
+    return [
+      "path": .string(file.resolved),
+      "content": .string(String(decoding: slice, as: UTF8.self)),
+      "sha256": .string(SHA256.hex(bytes)),
+      "size": .int(bytes.count),
+      "total_lines": .int(binary ? 0 : window.totalLines),
+      "start_line": .int(window.firstLine),
+      "end_line": .int(window.lastLine),
+      "truncated": .bool(window.truncated),
+      "eol": .string(binary ? "none" : detectEOL(bytes).rawValue),
+      "binary": .bool(binary),
+      "invalid_utf8": .bool(!binary && !TextFacts.isValidUTF8(slice)),
+    ]
+  }
+
+  /// A numbered view, like `cat -n`, then one status line: what an agent needs to edit and to read on.
+  static func renderRead(_ result: JSONValue) -> String {
+    let path = result["path"]?.stringValue ?? ""
+    let sha = result["sha256"]?.stringValue ?? ""
+    let total = result["total_lines"]?.intValue ?? 0
+    if result["binary"]?.boolValue == true {
+      return "\(path): binary file, \(result["size"]?.intValue ?? 0) bytes, sha256 \(sha); content not shown"
+    }
+    let first = result["start_line"]?.intValue ?? 1
+    let last = result["end_line"]?.intValue ?? 0
+    var out = ""
+    var number = first
+    let content = result["content"]?.stringValue ?? ""
+    if !content.isEmpty {
+      var lines = content.split(separator: "\n", omittingEmptySubsequences: false)
+      if content.hasSuffix("\n") { lines.removeLast() }
+      out.reserveCapacity(content.utf8.count + lines.count * 8)
+      for line in lines {
+        let digits = String(number)
+        out += String(repeating: " ", count: max(0, 6 - digits.count)) + digits + "\t"
+        out += line.hasSuffix("\r") ? line.dropLast() : line
+        out += "\n"
+        number += 1
+      }
+    }
+    var status = "[\(path): lines \(first)-\(last) of \(total), sha256 \(sha), \(result["eol"]?.stringValue ?? "")"
+    if result["invalid_utf8"]?.boolValue == true { status += ", invalid UTF-8 shown as U+FFFD" }
+    if result["truncated"]?.boolValue == true { status += "; more follows: start_line=\(last + 1)" }
+    if total == 0 { status = "[\(path): empty file, sha256 \(sha)" }
+    return out + status + "]"
+  }
+}
+
+/// The byte range of the lines a read returns. Lines end at "\n"; a final line without one still counts.
+struct LineWindow {
+  var start: Int
+  var end: Int
+  var firstLine: Int
+  var lastLine: Int
+  var totalLines: Int
+  var truncated: Bool
+
+  static func select(_ bytes: [UInt8], startLine: Int, limitLines: Int, maxBytes: Int) -> LineWindow {
+    bytes.withUnsafeBufferPointer { buffer -> LineWindow in
+      let count = buffer.count
+      guard let base = buffer.baseAddress, count > 0 else {
+        return LineWindow(start: 0, end: 0, firstLine: 1, lastLine: 0, totalLines: 0, truncated: false)
+      }
+      var line = 1
+      var offset = 0
+      var start = count
+      var end = count
+      var lastLine = startLine - 1
+      var truncated = false
+      var total = 0
+      if startLine == 1 { start = 0 }
+      while offset < count {
+        let remaining = count - offset
+        let next: Int
+        if let hit = memchr(base + offset, 0x0A, remaining) {
+          next = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
+        } else {
+          next = count
+        }
+        total += 1
+        if line == startLine { start = offset }
+        if line >= startLine, start < count, end == count, !truncated {
+          let taken = line - startLine + 1
+          if taken > limitLines {
+            end = offset
+            truncated = true
+          } else if next - start > maxBytes {
+            if line == startLine {
+              // One line longer than max_bytes: cut it at a UTF-8 boundary.
+              var cut = start + maxBytes
+              while cut > start, buffer[cut] & 0xC0 == 0x80 { cut -= 1 }
+              end = cut
+              lastLine = line
+            } else {
+              end = offset
+            }
+            truncated = true
+          } else {
+            lastLine = line
+          }
+        }
+        offset = next
+        line += 1
+      }
+      if start == count {
+        return LineWindow(start: count, end: count, firstLine: startLine, lastLine: startLine - 1, totalLines: total, truncated: false)
+      }
+      return LineWindow(start: start, end: end, firstLine: startLine, lastLine: lastLine, totalLines: total, truncated: truncated)
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import MishFiles
+import MishJSON
+import MishRPC
+
+/// schemas/: every method's params and result as JSON Schema 2020-12 files, generated from the registry.
+public enum SchemaFiles {
+  /// Relative file path → file content, for every operation of the session registry.
+  public static func generate() -> [(path: String, content: String)] {
+    let scratch = FileManager.default.temporaryDirectory.path
+    guard let workspace = try? Workspace(root: scratch) else { return [] }
+    var files: [(String, String)] = []
+    for operation in SessionServer.registry(workspace: workspace).operations {
+      for (kind, schema) in [("params", operation.params), ("result", operation.publishedResultSchema)] {
+        var document: JSONObject = [
+          "$schema": .string(Schema.dialect),
+          "$id": .string("https://mish.dev/schemas/\(operation.name).\(kind).json"),
+          "title": .string("\(operation.name) \(kind)"),
+        ]
+        if kind == "params" { document["description"] = .string(operation.summary) }
+        for (key, value) in schema.objectValue ?? JSONObject() where document[key] == nil { document[key] = value }
+        files.append(("\(operation.name).\(kind).json", JSONWriter.pretty(.object(document))))
+      }
+    }
+    return files
+  }
+
+  /// Writes the files (or, with `check`, compares them) and returns the exit code.
+  public static func run(directory: String, check: Bool) -> Int32 {
+    let files = generate()
+    let manager = FileManager.default
+    var stale: [String] = []
+    for (path, content) in files {
+      let url = URL(fileURLWithPath: directory).appendingPathComponent(path)
+      let current = try? String(contentsOf: url, encoding: .utf8)
+      if current == content { continue }
+      if check {
+        stale.append(path)
+        continue
+      }
+      do {
+        try manager.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try content.write(to: url, atomically: true, encoding: .utf8)
+        print("wrote \(url.path)")
+      } catch {
+        FileHandle.standardError.write(Data("mish: cannot write \(url.path): \(error)\n".utf8))
+        return 1
+      }
+    }
+    let expected = Set(files.map(\.path))
+    let existing = (manager.enumerator(atPath: directory)?.allObjects as? [String] ?? []).filter {
+      $0.hasSuffix(".params.json") || $0.hasSuffix(".result.json")
+    }
+    let extra = existing.filter { !expected.contains($0) }.sorted()
+    if check {
+      if stale.isEmpty && extra.isEmpty {
+        print("schemas/ is current (\(files.count) files)")
+        return 0
+      }
+      for path in stale { print("stale or missing: \(directory)/\(path)") }
+      for path in extra { print("no longer generated: \(directory)/\(path)") }
+      print("Run `mish schemas \(directory)` to regenerate.")
+      return 1
+    }
+    for path in extra {
+      try? manager.removeItem(atPath: directory + "/" + path)
+      print("removed \(directory)/\(path)")
+    }
+    return 0
+  }
+}

@@ -1,0 +1,28 @@
+import MishFiles
+import MishJSON
+import MishRPC
+import MishServer
+
+/// Assembles the session server (`mish serve --root DIR`): one registry of every session operation.
+public enum SessionServer {
+  public static let instructions = """
+    mish confines you to one directory (the root). Paths are relative to it. Read before you edit: fs_read returns \
+    the file's sha256, which fs_write/fs_edit accept as expected_sha256 so a change never lands on a file you have \
+    not seen. fs_edit needs old_text to match exactly once; failures show the nearest near-miss. fs_patch applies \
+    multi-file patches all or none. session_info tells what confines you.
+    """
+
+  public static func registry(workspace: Workspace, options: ServerOptions = ServerOptions()) -> Registry {
+    let limits: JSONObject = [
+      "max_frame_bytes": .int(options.maxFrameBytes),
+      "read_default_lines": .int(2000),
+      "read_default_bytes": .int(100_000),
+      "max_file_bytes": .int(512 << 20),
+    ]
+    return Registry([SessionInfo.operation(workspace, limits: limits)] + FileTools.operations(workspace))
+  }
+
+  public static var identity: ServerIdentity {
+    ServerIdentity(name: "mish", title: "mish (machine-interface shell)", version: MishVersion.string, instructions: instructions)
+  }
+}

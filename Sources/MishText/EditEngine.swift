@@ -1,0 +1,306 @@
+// Exact-match text edits with the tolerances agents need: CRLF adaptation and pasted line-number prefixes.
+
+/// One search-and-replace edit: `oldText` must occur exactly once (or at least once with `replaceAll`).
+public struct TextEdit: Sendable, Equatable {
+  /// The exact text to replace, matched byte for byte against the file's UTF-8.
+  public var oldText: String
+  /// The replacement.
+  public var newText: String
+  /// Replace every occurrence instead of requiring a unique one.
+  public var replaceAll: Bool
+
+  public init(oldText: String, newText: String, replaceAll: Bool = false) {
+    self.oldText = oldText
+    self.newText = newText
+    self.replaceAll = replaceAll
+  }
+}
+
+/// The content after all edits, with what was adapted along the way so the agent can learn from it.
+public struct EditOutcome: Sendable, Equatable {
+  /// The new file content.
+  public var content: [UInt8]
+  /// The total number of replacements made by all edits.
+  public var replacements: Int
+  /// The number of replacements made by each edit, in order.
+  public var replacementsPerEdit: [Int]
+  /// Adaptations made, one sentence each, such as "edit 2: matched after converting LF to the file's CRLF line
+  /// endings".
+  public var notes: [String]
+
+  public init(content: [UInt8], replacements: Int, replacementsPerEdit: [Int], notes: [String]) {
+    self.content = content
+    self.replacements = replacements
+    self.replacementsPerEdit = replacementsPerEdit
+    self.notes = notes
+  }
+}
+
+/// Why a list of edits was not applied; nothing is written when any edit fails.
+public struct EditFailure: Error, Sendable, Equatable, CustomStringConvertible {
+  /// The kind of failure; raw values are the wire spelling.
+  public enum Kind: String, Sendable, Equatable {
+    /// `oldText` does not occur in the file.
+    case noMatch = "no_match"
+    /// `oldText` occurs more than once and `replaceAll` is off.
+    case ambiguousMatch = "ambiguous_match"
+    /// `oldText` does not occur but `newText` does, so the edit was most likely made before.
+    case alreadyApplied = "already_applied"
+    /// `oldText` is empty, so there is nothing to match.
+    case emptyOldText = "empty_old_text"
+    /// `oldText` equals `newText`, so the edit would change nothing.
+    case noChange = "no_change"
+  }
+
+  public var kind: Kind
+  /// The zero-based position of the failing edit in the list; messages count from 1 ("edit 1").
+  public var editIndex: Int
+  /// What happened, in one or two sentences.
+  public var message: String
+  /// What to do next.
+  public var hint: String
+  /// For `ambiguousMatch`: the 1-based line of every match.
+  public var matchLines: [Int]
+  /// For `noMatch`: the most similar region of the file, when anything is similar enough.
+  public var nearMiss: NearMiss?
+  /// For `alreadyApplied`: the 1-based line where `newText` already is.
+  public var alreadyAppliedLine: Int?
+
+  public init(
+    kind: Kind, editIndex: Int, message: String, hint: String, matchLines: [Int] = [], nearMiss: NearMiss? = nil,
+    alreadyAppliedLine: Int? = nil
+  ) {
+    self.kind = kind
+    self.editIndex = editIndex
+    self.message = message
+    self.hint = hint
+    self.matchLines = matchLines
+    self.nearMiss = nearMiss
+    self.alreadyAppliedLine = alreadyAppliedLine
+  }
+
+  public var description: String { message }
+}
+
+/// Applies `edits` in order, each to the result of the previous ones, all or nothing.
+///
+/// Matching is byte-exact on the UTF-8 of `oldText`; bytes of the file outside the replaced ranges (invalid UTF-8
+/// included) are preserved. When the exact text is absent, two tolerances are tried in turn: LF converted to the
+/// file's CRLF, and line-number prefixes stripped. A file that ended with a newline still ends with one.
+public func applyEdits(_ edits: [TextEdit], to content: [UInt8]) -> Result<EditOutcome, EditFailure> {
+  var current = content
+  var notes: [String] = []
+  var perEdit: [Int] = []
+  for (index, edit) in edits.enumerated() {
+    var editor = SingleEdit(edit: edit, index: index, editCount: edits.count)
+    switch editor.apply(to: current) {
+    case .success(let replaced):
+      current = replaced
+      notes += editor.notes
+      perEdit.append(editor.replacements)
+    case .failure(let failure):
+      return .failure(failure)
+    }
+  }
+  if content.last == newlineByte, !current.isEmpty, current.last != newlineByte {
+    current += detectEOL(content).lineEnding
+    notes.append("kept the file's final newline")
+  }
+  return .success(
+    EditOutcome(content: current, replacements: perEdit.reduce(0, +), replacementsPerEdit: perEdit, notes: notes))
+}
+
+/// Whether every line of `bytes` ends with CRLF, decided by the first newline when it is a bare LF, so LF files cost
+/// one short scan.
+private func isPureCRLF(_ bytes: [UInt8]) -> Bool {
+  let first: Int? = bytes.withUnsafeBufferPointer { nextIndex(of: newlineByte, in: $0, from: 0, to: $0.count) }
+  guard let first, first > 0, bytes[first - 1] == carriageReturnByte else { return false }
+  return detectEOL(bytes) == .crlf
+}
+
+/// One way of reading an edit's texts: as written, or adapted by one or both tolerances.
+private struct MatchAttempt {
+  var old: [UInt8]
+  var new: [UInt8]
+  var notes: [String]
+  var convertedToCRLF: Bool
+}
+
+/// The matching and reporting for one edit of the list.
+private struct SingleEdit {
+  let edit: TextEdit
+  let index: Int
+  let editCount: Int
+  var notes: [String] = []
+  var replacements = 0
+
+  init(edit: TextEdit, index: Int, editCount: Int) {
+    self.edit = edit
+    self.index = index
+    self.editCount = editCount
+  }
+
+  var number: Int { index + 1 }
+
+  mutating func apply(to content: [UInt8]) -> Result<[UInt8], EditFailure> {
+    guard !edit.oldText.isEmpty else {
+      return .failure(
+        failure(
+          .emptyOldText, "edit \(number) has an empty old_text, so there is nothing to match.",
+          hint: "Set old_text to the exact text to replace; to insert, use a neighbouring unique line as old_text "
+            + "and repeat it in new_text. To create a file, write it instead."))
+    }
+    guard edit.oldText != edit.newText else {
+      return .failure(
+        failure(
+          .noChange, "edit \(number) has identical old_text and new_text, so it would change nothing.",
+          hint: "Put the intended replacement in new_text, or drop this edit."))
+    }
+    let literal = MatchAttempt(old: Array(edit.oldText.utf8), new: Array(edit.newText.utf8), notes: [], convertedToCRLF: false)
+    var chosen = literal
+    var matches = occurrences(of: literal.old, in: content)
+    var fallbacks: [MatchAttempt] = []
+    if matches.isEmpty {
+      fallbacks = fallbackAttempts(literal, eol: detectEOL(content))
+      for attempt in fallbacks {
+        matches = occurrences(of: attempt.old, in: content)
+        if !matches.isEmpty {
+          chosen = attempt
+          break
+        }
+      }
+    }
+    guard !matches.isEmpty else {
+      return .failure(noMatchFailure(literal: literal, fallbacks: fallbacks, content: content))
+    }
+    if matches.count > 1 && !edit.replaceAll {
+      return .failure(ambiguousFailure(matches: matches, content: content))
+    }
+
+    var replacement = chosen.new
+    notes = chosen.notes
+    if !chosen.convertedToCRLF && containsBareLF(replacement) && isPureCRLF(content) {
+      replacement = convertingBareLFToCRLF(replacement, keepLeadingLF: chosen.old.first == newlineByte)
+      notes.append("edit \(number): wrote new_text's LF line endings as the file's CRLF")
+    }
+    replacements = matches.count
+    let oldLength = chosen.old.count
+    var result: [UInt8] = []
+    result.reserveCapacity(max(0, content.count + matches.count * (replacement.count - oldLength)))
+    var copied = 0
+    for match in matches {
+      result += content[copied..<match]
+      result += replacement
+      copied = match + oldLength
+    }
+    result += content[copied...]
+    return .success(result)
+  }
+
+  /// The adapted readings to try when the literal text is absent, in order of preference.
+  private func fallbackAttempts(_ literal: MatchAttempt, eol: EOLKind) -> [MatchAttempt] {
+    let fileHasCRLF = eol == .crlf || eol == .mixed
+    func crlfAdapted(_ attempt: MatchAttempt) -> MatchAttempt? {
+      guard fileHasCRLF, attempt.old.contains(newlineByte), !containsCRLF(attempt.old) else { return nil }
+      return MatchAttempt(
+        old: convertingBareLFToCRLF(attempt.old), new: convertingBareLFToCRLF(attempt.new),
+        notes: attempt.notes + ["edit \(number): matched after converting LF to the file's CRLF line endings"],
+        convertedToCRLF: true)
+    }
+    var attempts: [MatchAttempt] = []
+    if let adapted = crlfAdapted(literal) { attempts.append(adapted) }
+    if let strippedOld = strippingLineNumberPrefixes(literal.old) {
+      let strippedNew = strippingLineNumberPrefixes(literal.new)
+      let note =
+        strippedNew == nil
+        ? "edit \(number): stripped line-number prefixes from old_text"
+        : "edit \(number): stripped line-number prefixes from old_text and new_text"
+      let stripped = MatchAttempt(old: strippedOld, new: strippedNew ?? literal.new, notes: [note], convertedToCRLF: false)
+      attempts.append(stripped)
+      if let both = crlfAdapted(stripped) { attempts.append(both) }
+    }
+    return attempts
+  }
+
+  private func noMatchFailure(literal: MatchAttempt, fallbacks: [MatchAttempt], content: [UInt8]) -> EditFailure {
+    let lines = LineIndex(content)
+    if !literal.new.isEmpty {
+      for new in [literal.new] + fallbacks.map(\.new) where !new.isEmpty {
+        guard let offset = firstOccurrence(of: new, in: content) else { continue }
+        let line = lines.line(containing: offset)
+        return failure(
+          .alreadyApplied,
+          "edit \(number) looks already applied: its new_text is already at line \(line), and its old_text is "
+            + "not in the file.",
+          hint: "Re-read the file around line \(line); if the change is there, drop this edit.",
+          alreadyAppliedLine: line)
+      }
+    }
+
+    var searched = "searched all \(lines.lineCount) lines byte for byte"
+    if fallbacks.contains(where: \.convertedToCRLF) { searched += ", then with LF converted to the file's CRLF" }
+    if fallbacks.contains(where: { !$0.convertedToCRLF }) { searched += ", then without line-number prefixes" }
+    let expected = fallbacks.first(where: { !$0.convertedToCRLF })?.old ?? literal.old
+    var message = "edit \(number): old_text was not found in the file (\(searched))."
+    guard let nearMiss = findNearMiss(of: expected, in: content, lines: lines) else {
+      message += " Nothing in the file resembles it."
+      return failure(
+        .noMatch, message,
+        hint: "Re-read the file and copy old_text from it exactly, including indentation and blank lines.")
+    }
+    let lastLine = nearMiss.line + nearMiss.lineCount - 1
+    let place = nearMiss.lineCount > 1 ? "lines \(nearMiss.line)–\(lastLine)" : "line \(nearMiss.line)"
+    message += " The most similar text is at \(place) (\(Int(nearMiss.similarity * 100))% similar)"
+    if nearMiss.diff.count <= 400 {
+      message += "; as {-old_text-}{+file+}: \(nearMiss.diff)"
+    } else {
+      message += "."
+    }
+    return failure(
+      .noMatch, message,
+      hint: "Re-read the file around line \(nearMiss.line) and copy old_text from it exactly.", nearMiss: nearMiss)
+  }
+
+  private func ambiguousFailure(matches: [Int], content: [UInt8]) -> EditFailure {
+    var matchLines: [Int] = []
+    matchLines.reserveCapacity(matches.count)
+    content.withUnsafeBufferPointer { buffer in
+      var line = 1
+      var position = 0
+      for match in matches {
+        line += countNewlines(in: buffer, from: position, to: match)
+        position = match
+        matchLines.append(line)
+      }
+    }
+    let shown = matchLines.prefix(20).map(String.init).joined(separator: ", ") + (matchLines.count > 20 ? ", …" : "")
+    return failure(
+      .ambiguousMatch,
+      "edit \(number): old_text matches \(matches.count) places (lines \(shown)); it must match exactly one.",
+      hint: "Add surrounding lines to old_text so that it matches one place only, or set replace_all to replace all "
+        + "\(matches.count).",
+      matchLines: matchLines)
+  }
+
+  /// A failure with the all-or-nothing explanation added when there are several edits.
+  private func failure(
+    _ kind: EditFailure.Kind, _ message: String, hint: String, matchLines: [Int] = [], nearMiss: NearMiss? = nil,
+    alreadyAppliedLine: Int? = nil
+  ) -> EditFailure {
+    var message = message
+    var hint = hint
+    if index > 0 {
+      let earlier = index == 1 ? "edit 1" : "edits 1–\(index)"
+      message += " No edit was applied: edits are all or nothing, so \(earlier) were discarded too."
+      if kind == .noMatch || kind == .ambiguousMatch || kind == .alreadyApplied {
+        hint += " Edits apply in order, so edit \(number) must match the text as \(earlier) left it; line numbers "
+          + "count in that text."
+      }
+    } else if editCount > 1 {
+      message += " No edit was applied."
+    }
+    return EditFailure(
+      kind: kind, editIndex: index, message: message, hint: hint, matchLines: matchLines, nearMiss: nearMiss,
+      alreadyAppliedLine: alreadyAppliedLine)
+  }
+}
