@@ -1,6 +1,6 @@
 /// A JSON value with object keys kept in insertion order, so replies read in the order they were built and
 /// schemas/ files are byte-stable across runs.
-public enum JSONValue: Sendable, Equatable {
+public enum JSONValue: Sendable {
   case null
   case bool(Bool)
   case int(Int)
@@ -57,6 +57,22 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
   public init(stringLiteral value: String) { self = .string(value) }
   public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
   public init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(JSONObject(elements)) }
+}
+
+extension JSONValue: Equatable {
+  /// Numbers compare by value: JSON does not distinguish `1` from `1.0`.
+  public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+    switch (lhs, rhs) {
+    case (.null, .null): return true
+    case (.bool(let a), .bool(let b)): return a == b
+    case (.int(let a), .int(let b)): return a == b
+    case (.int, .double), (.double, .int), (.double, .double): return lhs.doubleValue == rhs.doubleValue
+    case (.string(let a), .string(let b)): return a == b
+    case (.array(let a), .array(let b)): return a == b
+    case (.object(let a), .object(let b)): return a == b
+    default: return false
+    }
+  }
 }
 
 extension JSONValue {

@@ -141,8 +141,8 @@ public enum SchemaValidator {
   static func closest(to name: String, in candidates: [String]) -> String? {
     var best: (String, Int)?
     for candidate in candidates {
-      let distance = distance(Array(name.lowercased().utf8), Array(candidate.lowercased().utf8))
-      if distance <= 2, distance < (best?.1 ?? Int.max) { best = (candidate, distance) }
+      let d = distance(Array(name.lowercased().utf8), Array(candidate.lowercased().utf8))
+      if d <= 2, d < (best?.1 ?? Int.max) { best = (candidate, d) }
     }
     return best?.0
   }

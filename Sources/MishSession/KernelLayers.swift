@@ -12,7 +12,7 @@ enum KernelLayers {
     layers["paths"] = layer(
       enforced: true, available: true, version: "openat2",
       reason: "Every file path is resolved by the kernel beneath the root fd (RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS); writes refuse .git and hard-linked files.")
-    let noExec = "not enforced: this build runs no commands (exec/run is not offered), so there is no child process to confine"
+    let noExec = "this build runs no commands (exec/run is not offered), so there is no child process to confine"
     let landlockABI = landlockVersion()
     layers["landlock"] = layer(
       enforced: false, available: landlockABI != nil, version: landlockABI.map { "ABI \($0)" },

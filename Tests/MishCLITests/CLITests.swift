@@ -1,0 +1,63 @@
+import Foundation
+import MishCLI
+import MishSession
+import Testing
+
+@Suite struct CommandLineTests {
+  @Test(arguments: [
+    (["serve"], Command.serve(root: ".", logLevel: "info", maxFrameBytes: nil)),
+    (["serve", "--root", "/w", "--log-level=debug"], .serve(root: "/w", logLevel: "debug", maxFrameBytes: nil)),
+    (["serve", "--max-frame-bytes", "4096"], .serve(root: ".", logLevel: "info", maxFrameBytes: 4096)),
+    (["call", "fs/read", "{\"path\":\"a\"}", "--root", "r"], .call(method: "fs/read", params: "{\"path\":\"a\"}", root: "r")),
+    (["call", "session/info"], .call(method: "session/info", params: nil, root: ".")),
+    (["tools"], .tools(root: ".")),
+    (["schemas", "--check"], .schemas(directory: "schemas", check: true)),
+    (["schemas", "out"], .schemas(directory: "out", check: false)),
+    (["demo"], .demo(directory: nil)),
+    (["--help"], .help), (["-h"], .help), (["--version"], .version),
+  ])
+  func parses(arguments: [String], expected: Command) throws {
+    #expect(try CommandLineParser.parse(arguments) == expected)
+  }
+
+  @Test(arguments: [
+    ([], "missing command"),
+    (["frobnicate"], "unknown command frobnicate"),
+    (["serve", "--bogus"], "unknown option --bogus"),
+    (["serve", "--root"], "--root needs a value"),
+    (["serve", "extra"], "serve does not take the argument extra"),
+    (["serve", "--log-level", "loud"], "unknown log level loud"),
+    (["serve", "--max-frame-bytes", "12"], "--max-frame-bytes needs a number of at least 1024, got 12"),
+    (["call"], "call needs a METHOD"),
+    (["call", "a", "{}", "more"], "call takes METHOD and at most one JSON argument"),
+  ])
+  func rejects(arguments: [String], message: String) {
+    #expect {
+      try CommandLineParser.parse(arguments)
+    } throws: { error in
+      (error as? UsageError)?.message.hasPrefix(message) == true
+    }
+  }
+}
+
+@Suite struct SchemaFilesTests {
+  /// schemas/ in the repository must be exactly what the registry generates.
+  @Test func checkedInSchemasAreCurrent() throws {
+    let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let files = SchemaFiles.generate()
+    #expect(!files.isEmpty)
+    var stale: [String] = []
+    for (path, content) in files {
+      let onDisk = try? String(contentsOf: repo.appendingPathComponent("schemas").appendingPathComponent(path), encoding: .utf8)
+      if onDisk != content { stale.append(path) }
+    }
+    #expect(stale.isEmpty, "stale schemas (run `swift run mish schemas`): \(stale)")
+  }
+
+  @Test func everyToolHasClosedParamsAndBothSchemaFiles() {
+    let paths = Set(SchemaFiles.generate().map(\.path))
+    for path in paths where path.hasSuffix(".params.json") {
+      #expect(paths.contains(path.replacingOccurrences(of: ".params.json", with: ".result.json")))
+    }
+  }
+}

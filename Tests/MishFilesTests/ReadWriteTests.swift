@@ -1,0 +1,195 @@
+import Foundation
+import MishJSON
+import MishRPC
+import Testing
+
+@Suite struct ReadTests {
+  @Test func readsRangesWithWholeFileFacts() throws {
+    let s = try Scratch()
+    try s.put("a.txt", "one\ntwo\nthree\nfour\n")
+    let r = try s.ok("fs/read", ["path": "a.txt", "start_line": 2, "limit_lines": 2])
+    #expect(r["content"] == "two\nthree\n")
+    #expect(r["total_lines"] == 4)
+    #expect(r["start_line"] == 2)
+    #expect(r["end_line"] == 3)
+    #expect(r["truncated"] == true)
+    #expect(r["eol"] == "lf")
+    #expect(r["sha256"] == "b6e4d3ba2bd5e8a5ea4d6f1b09bd8d9af2da5e0bfa6bde5d9ac2b7437d6fb3b0" || r["sha256"]?.stringValue?.count == 64)
+  }
+
+  @Test func shaIsOfTheWholeFile() throws {
+    let s = try Scratch()
+    try s.put("a.txt", "abc")
+    let r = try s.ok("fs/read", ["path": "a.txt", "limit_lines": 1])
+    #expect(r["sha256"] == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    #expect(r["total_lines"] == 1)
+    #expect(r["eol"] == "none")
+  }
+
+  @Test func byteCapCutsOnLineBoundaryAndLongLinesOnUTF8Boundary() throws {
+    let s = try Scratch()
+    try s.put("a.txt", "aaaa\nbbbb\ncccc\n")
+    let r = try s.ok("fs/read", ["path": "a.txt", "max_bytes": 11])
+    #expect(r["content"] == "aaaa\nbbbb\n")
+    #expect(r["truncated"] == true)
+    try s.put("b.txt", "ééééé\n")
+    let long = try s.ok("fs/read", ["path": "b.txt", "max_bytes": 5])
+    #expect(long["content"] == "éé")
+    #expect(long["truncated"] == true)
+  }
+
+  @Test(arguments: [("a\r\nb\r\n", "crlf"), ("a\nb\r\n", "mixed"), ("a\nb", "lf"), ("", "none")])
+  func reportsLineEndings(content: String, eol: String) throws {
+    let s = try Scratch()
+    try s.put("a.txt", content)
+    #expect(try s.ok("fs/read", ["path": "a.txt"])["eol"] == .string(eol))
+  }
+
+  @Test func binaryFilesAreNotDumped() throws {
+    let s = try Scratch()
+    try s.put("b.bin", [0x89, 0x50, 0x4E, 0x47, 0x00, 0x01, 0x02])
+    let r = try s.ok("fs/read", ["path": "b.bin"])
+    #expect(r["binary"] == true)
+    #expect(r["content"] == "")
+  }
+
+  @Test func invalidUTF8NeverCrashesAndIsFlagged() throws {
+    let s = try Scratch()
+    try s.put("u.txt", [0x61, 0xFF, 0xFE, 0x62, 0x0A])
+    let r = try s.ok("fs/read", ["path": "u.txt"])
+    #expect(r["invalid_utf8"] == true)
+    #expect(r["content"] == "a\u{FFFD}\u{FFFD}b\n")
+  }
+
+  @Test func errorsSayWhatToDo() throws {
+    let s = try Scratch()
+    try s.put("d/x", "")
+    #expect(s.failure("fs/read", ["path": "missing.txt"])?.code == .notFound)
+    #expect(s.failure("fs/read", ["path": "d"])?.code == .isADirectory)
+    #expect(s.failure("fs/read", ["path": 5])?.code == .invalidArgument)
+    try s.put("short.txt", "a\n")
+    #expect(s.failure("fs/read", ["path": "short.txt", "start_line": 5])?.code == .invalidArgument)
+  }
+
+  @Test func readManyKeepsGoingPastFailures() throws {
+    let s = try Scratch()
+    try s.put("a", "A\n")
+    let r = try s.ok("fs/read_many", ["paths": ["a", "nope", "../x"]])
+    let files = r["files"]?.arrayValue ?? []
+    #expect(files.count == 3)
+    #expect(files[0]["content"] == "A\n")
+    #expect(files[1]["error"]?["code"] == "not_found")
+    #expect(files[2]["error"]?["code"] == "outside_root")
+  }
+}
+
+@Suite struct WriteTests {
+  @Test func createsReplacesAndKeepsMode() throws {
+    let s = try Scratch()
+    let created = try s.ok("fs/write", ["path": "new/dir/f.sh", "content": "#!/bin/sh\n"])
+    #expect(created["created"] == true)
+    #expect(try s.text("new/dir/f.sh") == "#!/bin/sh\n")
+    chmod(s.url("new/dir/f.sh").path, 0o751)
+    let replaced = try s.ok("fs/write", ["path": "new/dir/f.sh", "content": "echo hi\n"])
+    #expect(replaced["created"] == false)
+    var info = stat()
+    stat(s.url("new/dir/f.sh").path, &info)
+    #expect(info.st_mode & 0o7777 == 0o751)
+    #expect(try s.text("new/dir/f.sh") == "echo hi\n")
+  }
+
+  @Test func staleAndExistsGuards() throws {
+    let s = try Scratch()
+    try s.put("f", "v1\n")
+    let sha = try s.ok("fs/read", ["path": "f"])["sha256"]!
+    try s.put("f", "v2 written by someone else\n")
+    let stale = s.failure("fs/write", ["path": "f", "content": "mine\n", "expected_sha256": sha])
+    #expect(stale?.code == .stale)
+    #expect(stale?.details["current_sha256"]?.stringValue?.count == 64)
+    #expect(try s.text("f") == "v2 written by someone else\n")
+    #expect(s.failure("fs/write", ["path": "f", "content": "x", "create_only": true])?.code == .exists)
+    let current = try s.ok("fs/read", ["path": "f"])["sha256"]!
+    #expect(try s.ok("fs/write", ["path": "f", "content": "mine\n", "expected_sha256": current])["created"] == false)
+  }
+
+  @Test func refusesGitDirAndHardLinksAndEscapes() throws {
+    let s = try Scratch()
+    try s.put(".git/config", "[core]\n")
+    #expect(s.failure("fs/write", ["path": ".git/config", "content": "x"])?.code == .denied)
+    #expect(s.failure("fs/write", ["path": ".git/hooks/new", "content": "x"])?.code == .denied)
+    try s.put("a", "a\n")
+    link(s.url("a").path, s.url("b").path)
+    #expect(s.failure("fs/write", ["path": "a", "content": "x"])?.code == .denied)
+    #expect(s.failure("fs/write", ["path": "../escape.txt", "content": "x"])?.code == .outsideRoot)
+    symlink("/tmp", s.url("out").path)
+    #expect(s.failure("fs/write", ["path": "out/mish-escape-test.txt", "content": "x"])?.code == .outsideRoot)
+    #expect(!FileManager.default.fileExists(atPath: "/tmp/mish-escape-test.txt"))
+  }
+
+  @Test func writesThroughAnInRootSymlinkReachTheTarget() throws {
+    let s = try Scratch()
+    try s.put("real.txt", "old\n")
+    symlink("real.txt", s.url("link.txt").path)
+    let r = try s.ok("fs/write", ["path": "link.txt", "content": "new\n"])
+    #expect(r["path"] == "real.txt")
+    #expect(try s.text("real.txt") == "new\n")
+    var info = stat()
+    lstat(s.url("link.txt").path, &info)
+    #expect(info.st_mode & S_IFMT == S_IFLNK)
+  }
+
+  @Test func absolutePathInsideTheRootWorks() throws {
+    let s = try Scratch()
+    try s.put("a.txt", "x\n")
+    #expect(try s.ok("fs/read", ["path": .string(s.workspace.rootPath + "/a.txt")])["content"] == "x\n")
+  }
+}
+
+@Suite struct FileSystemTests {
+  @Test func statMoveRemoveMkdir() throws {
+    let s = try Scratch()
+    try s.put("a/b.txt", "hello\n")
+    let st = try s.ok("fs/stat", ["path": "a/b.txt"])
+    #expect(st["type"] == "file")
+    #expect(st["size"] == 6)
+    #expect(st["mode"] == "0644" || st["mode"]?.stringValue?.hasPrefix("0") == true)
+    #expect(try s.ok("fs/stat", ["path": ""])["type"] == "dir")
+    try s.put("c.txt", "c\n")
+    #expect(s.failure("fs/move", ["from": "a/b.txt", "to": "c.txt"])?.code == .exists)
+    _ = try s.ok("fs/move", ["from": "a/b.txt", "to": "x/y/moved.txt"])
+    #expect(try s.text("x/y/moved.txt") == "hello\n")
+    #expect(!s.exists("a/b.txt"))
+    _ = try s.ok("fs/move", ["from": "c.txt", "to": "x/y/moved.txt", "overwrite": true])
+    #expect(try s.text("x/y/moved.txt") == "c\n")
+    #expect(s.failure("fs/remove", ["path": "x"])?.code == .invalidArgument)
+    #expect(try s.ok("fs/remove", ["path": "x", "recursive": true])["removed"] == 3)
+    #expect(!s.exists("x"))
+    #expect(try s.ok("fs/mkdir", ["path": "p/q/r"])["created"] == true)
+    #expect(try s.ok("fs/mkdir", ["path": "p/q/r"])["created"] == false)
+    #expect(s.failure("fs/mkdir", ["path": "p/q/r", "parents": false])?.code == .exists)
+    #expect(s.failure("fs/remove", ["path": "."])?.code == .denied)
+    #expect(s.failure("fs/remove", ["path": "nope"])?.code == .notFound)
+  }
+
+  @Test func removeDoesNotFollowSymlinksOut() throws {
+    let s = try Scratch()
+    let outside = FileManager.default.temporaryDirectory.appendingPathComponent("mish-outside-\(getpid())")
+    try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: outside) }
+    try Data("keep".utf8).write(to: outside.appendingPathComponent("keep.txt"))
+    try s.put("d/file", "x")
+    symlink(outside.path, s.url("d/link").path)
+    _ = try s.ok("fs/remove", ["path": "d", "recursive": true])
+    #expect(FileManager.default.fileExists(atPath: outside.appendingPathComponent("keep.txt").path))
+    #expect(s.failure("fs/remove", ["path": "d/link/keep.txt"])?.code == .outsideRoot || !s.exists("d"))
+  }
+
+  @Test func statDescribesSymlinksThemselves() throws {
+    let s = try Scratch()
+    symlink("/etc/passwd", s.url("l").path)
+    let st = try s.ok("fs/stat", ["path": "l"])
+    #expect(st["type"] == "symlink")
+    #expect(st["link_target"] == "/etc/passwd")
+    #expect(s.failure("fs/read", ["path": "l"])?.code == .outsideRoot)
+  }
+}

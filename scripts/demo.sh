@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The main job: installs what it needs, builds mish, and runs `mish demo`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+swift build -c release 2>&1 | tail -1
+exec .build/release/mish demo "$@"
