@@ -94,15 +94,19 @@ public struct JSONWriter {
   }
 
   static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+  /// 1 for bytes that need escaping inside a JSON string.
+  static let escapeTable: [UInt8] = (0..<256).map { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C ? 1 : 0 }
 
   public mutating func writeString(_ string: String) {
     bytes.append(UInt8(ascii: "\""))
     var string = string
+    let table = Self.escapeTable
     string.withUTF8 { utf8 in
       var runStart = 0
+      table.withUnsafeBufferPointer { table in
       for i in 0..<utf8.count {
         let byte = utf8[i]
-        if byte >= 0x20 && byte != 0x22 && byte != 0x5C { continue }
+        if table[Int(byte)] == 0 { continue }
         if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
         runStart = i + 1
         switch byte {
@@ -114,6 +118,7 @@ public struct JSONWriter {
         default:
           bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, Self.hex[Int(byte >> 4)], Self.hex[Int(byte & 0xF)]])
         }
+      }
       }
       if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<utf8.count])) }
     }

@@ -21,8 +21,10 @@ public final class Scheduler: Sendable {
     let item: Item?
   }
 
+  /// Active items split by kind: a read-only newcomer only has to look at the writers.
   struct State: ~Copyable {
-    var active: [Item] = []
+    var writers: [Item] = []
+    var readers: [Item] = []
   }
 
   let state = Mutex(State())
@@ -37,12 +39,21 @@ public final class Scheduler: Sendable {
       return
     }
     let item = Item(footprint: footprint, start: start)
+    let isWriter = footprint.isBarrier || !footprint.writes.isEmpty
     let ready = state.withLock { state -> Bool in
-      for earlier in state.active where Self.conflicts(earlier.footprint, footprint) {
+      for earlier in state.writers where Self.conflicts(earlier.footprint, footprint) {
         item.pending += 1
         earlier.dependents.append(item)
       }
-      state.active.append(item)
+      if isWriter {
+        for earlier in state.readers where Self.conflicts(earlier.footprint, footprint) {
+          item.pending += 1
+          earlier.dependents.append(item)
+        }
+        state.writers.append(item)
+      } else {
+        state.readers.append(item)
+      }
       return item.pending == 0
     }
     if ready { start(Ticket(item: item)) }
@@ -51,7 +62,11 @@ public final class Scheduler: Sendable {
   public func finish(_ ticket: Ticket) {
     guard let item = ticket.item else { return }
     let runnable = state.withLock { state -> [Item] in
-      if let index = state.active.firstIndex(where: { $0 === item }) { state.active.remove(at: index) }
+      if let index = state.writers.firstIndex(where: { $0 === item }) {
+        state.writers.remove(at: index)
+      } else if let index = state.readers.firstIndex(where: { $0 === item }) {
+        state.readers.remove(at: index)
+      }
       var runnable: [Item] = []
       for dependent in item.dependents {
         dependent.pending -= 1
@@ -63,7 +78,7 @@ public final class Scheduler: Sendable {
     for next in runnable { next.start(Ticket(item: next)) }
   }
 
-  public var activeCount: Int { state.withLock { $0.active.count } }
+  public var activeCount: Int { state.withLock { $0.writers.count + $0.readers.count } }
 
   static func conflicts(_ a: Footprint, _ b: Footprint) -> Bool {
     if a.isBarrier || b.isBarrier { return true }

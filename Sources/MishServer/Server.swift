@@ -384,7 +384,7 @@ public final class Server: Sendable {
     scheduler.admit(operation.footprint(args)) { [self] ticket in
       switch operation.handler {
       case .blocking(let handler):
-        pool.submit { [self] in
+        let job: @Sendable () -> Void = { [self] in
           if entry.cancelled.load(ordering: .acquiring) {
             scheduler.finish(ticket)
             return
@@ -393,6 +393,7 @@ public final class Server: Sendable {
           scheduler.finish(ticket)
           finishCall(outcome)
         }
+        pool.submit(job)
       case .async(let handler):
         let task = Task { [self] in
           let outcome: Result<JSONValue, ToolError>

@@ -56,10 +56,10 @@ extension FileTools {
         .invalidArgument, "start_line \(startLine) is past the end of \(file.resolved) (\(window.totalLines) lines)",
         hint: "Use a start_line between 1 and \(window.totalLines).", details: ["total_lines": .int(window.totalLines)])
     }
-    let slice = bytes[window.start..<window.end]
+    let (text, valid) = TextFacts.decode(bytes[window.start..<window.end])
     return [
       "path": .string(file.resolved),
-      "content": .string(String(decoding: slice, as: UTF8.self)),
+      "content": .string(text),
       "sha256": .string(SHA256.hex(bytes)),
       "size": .int(bytes.count),
       "total_lines": .int(binary ? 0 : window.totalLines),
@@ -68,7 +68,7 @@ extension FileTools {
       "truncated": .bool(window.truncated),
       "eol": .string(binary ? "none" : detectEOL(bytes).rawValue),
       "binary": .bool(binary),
-      "invalid_utf8": .bool(!binary && !TextFacts.isValidUTF8(slice)),
+      "invalid_utf8": .bool(!binary && !valid),
     ]
   }
 
@@ -82,26 +82,32 @@ extension FileTools {
     }
     let first = result["start_line"]?.intValue ?? 1
     let last = result["end_line"]?.intValue ?? 0
-    var out = ""
-    var number = first
-    let content = result["content"]?.stringValue ?? ""
-    if !content.isEmpty {
-      var lines = content.split(separator: "\n", omittingEmptySubsequences: false)
-      if content.hasSuffix("\n") { lines.removeLast() }
-      out.reserveCapacity(content.utf8.count + lines.count * 8)
-      for line in lines {
-        let digits = String(number)
-        out += String(repeating: " ", count: max(0, 6 - digits.count)) + digits + "\t"
-        out += line.hasSuffix("\r") ? line.dropLast() : line
-        out += "\n"
-        number += 1
+    var out: [UInt8] = []
+    if var content = result["content"]?.stringValue, !content.isEmpty {
+      content.withUTF8 { bytes in
+        out.reserveCapacity(bytes.count + bytes.count / 8 + 16)
+        var number = first
+        var lineStart = 0
+        while lineStart < bytes.count {
+          var end = lineStart
+          while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+          let digits = Array(String(number).utf8)
+          if digits.count < 6 { out.append(contentsOf: repeatElement(0x20, count: 6 - digits.count)) }
+          out.append(contentsOf: digits)
+          out.append(0x09)
+          let stop = end > lineStart && bytes[end - 1] == 0x0D ? end - 1 : end
+          out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[lineStart..<stop]))
+          out.append(0x0A)
+          number += 1
+          lineStart = end + 1
+        }
       }
     }
     var status = "[\(path): lines \(first)-\(last) of \(total), sha256 \(sha), \(result["eol"]?.stringValue ?? "")"
     if result["invalid_utf8"]?.boolValue == true { status += ", invalid UTF-8 shown as U+FFFD" }
     if result["truncated"]?.boolValue == true { status += "; more follows: start_line=\(last + 1)" }
     if total == 0 { status = "[\(path): empty file, sha256 \(sha)" }
-    return out + status + "]"
+    return String(decoding: out, as: UTF8.self) + status + "]"
   }
 }
 
