@@ -58,7 +58,8 @@ extension Workspace {
   }
 
   func writeTarget(_ path: String, createParents: Bool, doing action: String) throws(ToolError) -> WriteTarget {
-    let requested = relative(path)
+    let requested = try confined(path, doing: action)
+    try refuseGitPath(requested, doing: action)
     do throws(ToolError) {
       let file = try open(path, flags: mish_O_PATH, doing: action)
       var info = stat()
@@ -74,7 +75,7 @@ extension Workspace {
       let parent = try openParent(resolved, doing: action)
       return WriteTarget(dir: parent.dir, name: parent.name, resolved: resolved, existing: info)
     } catch let error where error.code == .notFound {
-      var parent: (dir: OwnedFD, name: String, relative: String)
+      var parent: Parent
       do throws(ToolError) {
         parent = try openParent(path, doing: action)
       } catch let missing where missing.code == .notFound && createParents {
@@ -87,10 +88,8 @@ extension Workspace {
           .denied, "\(requested) is a symlink whose target does not exist", hint: "Write the target path itself, or remove the link first.",
           details: ["path": .string(requested)])
       }
-      let dirPath = resolvedRelativePath(of: parent.dir.raw) ?? ""
-      let resolved = dirPath.isEmpty ? parent.name : dirPath + "/" + parent.name
-      try refuseGitPath(resolved, doing: action)
-      return WriteTarget(dir: parent.dir, name: parent.name, resolved: resolved, existing: nil)
+      try refuseGitPath(parent.resolved, doing: action)
+      return WriteTarget(dir: parent.dir, name: parent.name, resolved: parent.resolved, existing: nil)
     }
   }
 

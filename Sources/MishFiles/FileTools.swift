@@ -5,7 +5,7 @@ import MishRPC
 public enum FileTools {
   public static func operations(_ workspace: Workspace) -> [OperationSpec] {
     [
-      read(workspace), readMany(workspace), write(workspace), /*EDIT*/
+      read(workspace), readMany(workspace), write(workspace), edit(workspace), patch(workspace),
       stat(workspace), move(workspace), remove(workspace), mkdir(workspace),
     ]
   }

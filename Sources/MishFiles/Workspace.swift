@@ -1,4 +1,5 @@
 import CMishSys
+import Foundation
 import Glibc
 import MishJSON
 import MishRPC
@@ -9,6 +10,8 @@ import MishRPC
 public final class Workspace: Sendable {
   /// The root's canonical absolute path.
   public let rootPath: String
+  /// The root as it was given (made absolute, not resolved): absolute paths may be spelt through it too.
+  let givenRootPath: String
   let rootFD: OwnedFD
 
   public init(root: String) throws(ToolError) {
@@ -17,6 +20,8 @@ public final class Workspace: Sendable {
     }
     rootPath = String(cString: real)
     free(real)
+    let absolute = root.hasPrefix("/") ? root : FileManager.default.currentDirectoryPath + "/" + root
+    givenRootPath = "/" + Self.lexicalComponents(absolute).joined(separator: "/")
     let fd = Glibc.open(rootPath, mish_O_PATH | O_DIRECTORY | O_CLOEXEC)
     guard fd >= 0 else {
       throw ToolError(.notADirectory, "Root \(rootPath) is not a directory: \(errnoText(errno))", hint: "Pass a directory as --root.")
@@ -37,21 +42,54 @@ public final class Workspace: Sendable {
   static let resolveFlags = UInt64(MISH_RESOLVE_BENEATH | MISH_RESOLVE_NO_MAGICLINKS)
 
   /// The path relative to the root, lexically tidied: an absolute path inside the root loses its prefix, "./" and
-  /// repeated slashes go. Anything else (absolute paths elsewhere, `..`) is left for the kernel to judge.
+  /// repeated slashes go, and "a/../b" becomes "b". A path that climbs above the root, or an absolute path elsewhere,
+  /// comes back absolute ("/…"), which every caller refuses as outside the root before touching anything. The kernel
+  /// still resolves whatever is left (symlinks included) beneath the root fd: this tidying is not the boundary.
   public func relative(_ path: String) -> String {
     var path = path
     if path.hasPrefix("/") {
-      if path == rootPath { return "" }
-      if path.hasPrefix(rootPath + "/") { path = String(path.dropFirst(rootPath.count + 1)) } else { return path }
+      let tidy = "/" + Self.lexicalComponents(path).joined(separator: "/")
+      var matched = false
+      for prefix in [rootPath, givenRootPath] {
+        if tidy == prefix { return "" }
+        if tidy.hasPrefix(prefix == "/" ? "/" : prefix + "/") {
+          path = String(tidy.dropFirst(prefix == "/" ? 1 : prefix.count + 1))
+          matched = true
+          break
+        }
+      }
+      if !matched { return tidy }
     }
-    let parts = path.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
+    var parts: [Substring] = []
+    for part in path.split(separator: "/", omittingEmptySubsequences: true) where part != "." {
+      if part == ".." {
+        if parts.isEmpty { return "/" + path }
+        parts.removeLast()
+      } else {
+        parts.append(part)
+      }
+    }
     return parts.joined(separator: "/")
+  }
+
+  static func lexicalComponents(_ path: String) -> [Substring] {
+    var parts: [Substring] = []
+    for part in path.split(separator: "/") where part != "." {
+      if part == ".." { _ = parts.popLast() } else { parts.append(part) }
+    }
+    return parts
+  }
+
+  /// The relative form of `path`, or `outside_root` when it is absolute elsewhere or climbs above the root.
+  func confined(_ path: String, doing action: String) throws(ToolError) -> String {
+    let relative = relative(path)
+    if relative.hasPrefix("/") { throw pathError(EXDEV, path, doing: action) }
+    return relative
   }
 
   /// Opens `path` beneath the root. The corresponding C function is `openat2`.
   func open(_ path: String, flags: Int32, mode: mode_t = 0, doing action: String) throws(ToolError) -> OwnedFD {
-    let relative = relative(path)
-    if relative.hasPrefix("/") { throw pathError(EXDEV, path, doing: action) }
+    let relative = try confined(path, doing: action)
     let fd = retrying { mish_openat2(rootFD.raw, relative.isEmpty ? "." : relative, UInt64(flags | O_CLOEXEC), UInt64(mode), Self.resolveFlags) }
     guard fd >= 0 else { throw pathError(errno, relative, doing: action) }
     return OwnedFD(fd)
@@ -59,9 +97,8 @@ public final class Workspace: Sendable {
 
   /// The directory holding `path` (opened beneath the root) and the last component's name, for `*at` calls that
   /// must not follow a final symlink (unlink, rename, create).
-  func openParent(_ path: String, doing action: String) throws(ToolError) -> (dir: OwnedFD, name: String, relative: String) {
-    let relative = relative(path)
-    if relative.hasPrefix("/") { throw pathError(EXDEV, path, doing: action) }
+  func openParent(_ path: String, doing action: String) throws(ToolError) -> Parent {
+    let relative = try confined(path, doing: action)
     guard !relative.isEmpty else {
       throw ToolError(.denied, "The root itself cannot be \(action)", hint: "Name a path inside the root.")
     }
@@ -75,15 +112,30 @@ public final class Workspace: Sendable {
       throw ToolError(.outsideRoot, "\(path) ends in \"..\"", hint: "Name the file or directory itself.")
     }
     let dir = try open(parent, flags: mish_O_PATH | O_DIRECTORY, doing: action)
-    return (dir, name, relative)
+    let dirPath = resolvedRelativePath(of: dir.raw) ?? parent
+    return Parent(dir: dir, name: name, relative: relative, resolved: dirPath.isEmpty ? name : dirPath + "/" + name)
   }
 
-  /// Creates the missing directories of `relativeDir` beneath the root, one `mkdirat` at a time.
+  /// A path's directory (opened beneath the root) and last component.
+  struct Parent {
+    var dir: OwnedFD
+    var name: String
+    /// The path as asked, tidied.
+    var relative: String
+    /// The path with the directory's symlinks resolved (the last component itself is not followed).
+    var resolved: String
+  }
+
+  /// Creates the missing directories of `relativeDir` beneath the root, one `mkdirat` at a time. Nothing is
+  /// created outside the root or inside `.git`: each level is opened beneath the root and checked before the next.
   func makeDirectories(_ relativeDir: String, doing action: String) throws(ToolError) {
+    let relativeDir = try confined(relativeDir, doing: action)
     var current = try open("", flags: mish_O_PATH | O_DIRECTORY, doing: action)
     var walked = ""
     for component in relativeDir.split(separator: "/") {
       let name = String(component)
+      let here = resolvedRelativePath(of: current.raw) ?? walked
+      try refuseGitPath(here.isEmpty ? name : here + "/" + name, doing: action)
       walked = walked.isEmpty ? name : walked + "/" + name
       if retrying({ mkdirat(current.raw, name, 0o777) }) != 0, errno != EEXIST {
         throw pathError(errno, walked, doing: action)
@@ -111,13 +163,40 @@ public final class Workspace: Sendable {
   func refuseGitPath(_ relative: String, doing action: String) throws(ToolError) {
     if Self.isInsideGitDir(relative) {
       throw ToolError(
-        .denied, "\(relative) is inside .git; mish does not \(action) git's own files",
+        .denied, "\(relative) is inside .git; mish never changes git's own files (\(action))",
         hint: "Use the git tools for repository state; edit work-tree files only.", details: ["path": .string(relative)])
     }
   }
 }
 
-/// Lexically normalised path for ordering requests (no syscalls): the footprint key of a path argument.
+/// The key that orders requests touching `path`: the path with symlinks resolved as far as it exists, so two
+/// spellings of one file (`a.txt`, `sub/../a.txt`, a link to it) are ordered against each other.
 public func footprintKey(_ path: String?, in workspace: Workspace) -> String {
-  workspace.relative(path ?? "")
+  workspace.orderingKey(path ?? "")
+}
+
+extension Workspace {
+  func orderingKey(_ path: String) -> String {
+    let relative = relative(path)
+    if relative.hasPrefix("/") || relative.isEmpty { return relative }
+    var head = relative
+    var tail: [Substring] = []
+    while true {
+      let fd = mish_openat2(rootFD.raw, head.isEmpty ? "." : head, UInt64(mish_O_PATH | O_CLOEXEC), 0, Self.resolveFlags)
+      if fd >= 0 {
+        let resolved = resolvedRelativePath(of: fd) ?? head
+        close(fd)
+        let rest = tail.reversed().joined(separator: "/")
+        return [resolved, rest].filter { !$0.isEmpty }.joined(separator: "/")
+      }
+      guard !head.isEmpty else { return relative }
+      if let slash = head.lastIndex(of: "/") {
+        tail.append(head[head.index(after: slash)...])
+        head = String(head[..<slash])
+      } else {
+        tail.append(Substring(head))
+        head = ""
+      }
+    }
+  }
 }

@@ -48,16 +48,23 @@ final class Responder: Sendable {
   let sink: ReplySink
   let framing: Framing
   let logger: Logger
+  /// Runs once the reply is claimed, before it is written (so the id is free again when the client sees it).
+  let onClaim: @Sendable () -> Void
+  /// Runs after the reply is written.
   let onDone: @Sendable () -> Void
   /// true once replied or suppressed.
   let done = Atomic(false)
   let lastProgress = Mutex<Double?>(nil)
 
-  init(id: RequestID, method: String, sink: ReplySink, logger: Logger, onDone: @escaping @Sendable () -> Void) {
+  init(
+    id: RequestID, method: String, sink: ReplySink, logger: Logger,
+    onClaim: @escaping @Sendable () -> Void = {}, onDone: @escaping @Sendable () -> Void = {}
+  ) {
     self.id = id
     self.method = method
     self.sink = sink
     self.logger = logger
+    self.onClaim = onClaim
     self.onDone = onDone
     switch sink {
     case .direct(_, let framing): self.framing = framing
@@ -100,7 +107,9 @@ final class Responder: Sendable {
   }
 
   private func claim() -> Bool {
-    done.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+    guard done.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return false }
+    onClaim()
+    return true
   }
 
   private func send(result: JSONValue?, error: RPCError?) {

@@ -167,27 +167,33 @@ public final class Server: Sendable {
       handleNotification(method, params: params?.objectValue ?? JSONObject())
       return
     }
-    let entry = LiveRequest(
-      responder: Responder(
-        id: id, method: method, sink: sink, logger: logger,
-        onDone: { [weak self] in self?.requestDone(id) }))
-    let duplicate = live.withLock { live -> Bool in
-      if live[id] != nil { return true }
-      live[id] = entry
-      return false
-    }
-    if duplicate {
-      entry.responder.suppress()
+    // Only this thread adds entries, so checking and then inserting cannot race.
+    if live.withLock({ $0[id] != nil }) {
       rejectMessage(.invalidRequest("id \(id) is already used by a request in flight", hint: "Use a fresh id for each request."), id: id, sink: sink)
       return
     }
+    let box = LiveRequestBox()
+    let entry = LiveRequest(
+      responder: Responder(
+        id: id, method: method, sink: sink, logger: logger,
+        onClaim: { [weak self] in self?.release(id, box.entry) },
+        onDone: { [weak self] in self?.inflight.decrement() }))
+    box.entry = entry
+    live.withLock { $0[id] = entry }
     inflight.increment()
     handleRequest(method, params: params, entry: entry)
   }
 
-  func requestDone(_ id: RequestID) {
-    live.withLock { _ = $0.removeValue(forKey: id) }
-    inflight.decrement()
+  /// Forgets a request that has been answered, unless its id already belongs to a newer one.
+  func release(_ id: RequestID, _ entry: LiveRequest?) {
+    live.withLock { live in
+      if let current = live[id], current === entry { live[id] = nil }
+    }
+  }
+
+  /// Lets the responder's closures name the entry that owns it.
+  final class LiveRequestBox: @unchecked Sendable {
+    weak var entry: LiveRequest?
   }
 
   // MARK: - Notifications

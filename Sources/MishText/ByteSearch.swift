@@ -1,8 +1,7 @@
 // Byte-level search primitives shared by the edit engine, the line index, diffs and patches.
 //
 // Everything here works on `UnsafeBufferPointer<UInt8>` so that a 10 MB file is scanned with libc's vectorised
-// `memchr`/`memcmp` rather than element-by-element Swift loops. Glibc does not export `memmem` to Swift, so substring
-// search uses the usual prefilter: `memchr` for the needle's rarest-looking byte, then `memcmp` to confirm.
+// `memchr`/`memcmp` or 16-byte SIMD compares rather than element-by-element Swift loops.
 
 #if canImport(Glibc)
   import Glibc
@@ -15,39 +14,92 @@
 let newlineByte: UInt8 = 0x0A
 let carriageReturnByte: UInt8 = 0x0D
 
-/// How common a byte is in typical source text; the substring search anchors on the least common byte of the needle
-/// so that `memchr` skips most of the haystack (anchoring on an indentation space would stop every few bytes).
-@inline(__always)
-private func commonness(_ byte: UInt8) -> Int {
-  switch byte {
-  case 0x20, 0x09, 0x0A, 0x0D: return 250
-  case UInt8(ascii: "e"), UInt8(ascii: "t"), UInt8(ascii: "a"), UInt8(ascii: "o"), UInt8(ascii: "i"),
-    UInt8(ascii: "n"), UInt8(ascii: "s"), UInt8(ascii: "r"):
-    return 220
-  case UInt8(ascii: "a")...UInt8(ascii: "z"): return 180
-  case UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "."), UInt8(ascii: ","), UInt8(ascii: ";"),
-    UInt8(ascii: "="), UInt8(ascii: "\""), UInt8(ascii: "_"), UInt8(ascii: ":"), UInt8(ascii: "/"),
-    UInt8(ascii: "-"), UInt8(ascii: "{"), UInt8(ascii: "}"):
-    return 150
-  case UInt8(ascii: "0")...UInt8(ascii: "9"): return 120
-  case UInt8(ascii: "A")...UInt8(ascii: "Z"): return 100
-  case 0x00..<0x80: return 80
-  default: return 40
-  }
-}
-
-/// Index of the byte in `needle` to hand to `memchr`: the least common one among the first 256 bytes.
-private func anchorIndex(_ needle: UnsafeBufferPointer<UInt8>) -> Int {
-  var best = 0
-  var bestScore = Int.max
-  for index in 0..<min(needle.count, 256) {
-    let score = commonness(needle[index])
-    if score < bestScore {
-      bestScore = score
-      best = index
+/// Byte frequencies of a sample of the haystack (up to four 16 KB stretches spread over it), so that substring search
+/// can key on the needle bytes that are rarest in this particular file.
+private func sampledByteFrequencies(_ haystack: UnsafeBufferPointer<UInt8>) -> [Int] {
+  var counts = [Int](repeating: 0, count: 256)
+  let stretch = 16_384
+  let stretches =
+    haystack.count <= 4 * stretch
+    ? [0..<haystack.count]
+    : (0..<4).map { part -> Range<Int> in
+      let start = (haystack.count - stretch) / 3 * part
+      return start..<(start + stretch)
+    }
+  counts.withUnsafeMutableBufferPointer { counts in
+    for range in stretches {
+      for index in range { counts[Int(haystack[index])] &+= 1 }
     }
   }
-  return best
+  return counts
+}
+
+/// The two positions in `needle` whose bytes are rarest in the haystack sample, with different bytes when possible.
+private func rarePair(_ needle: UnsafeBufferPointer<UInt8>, frequencies: [Int]) -> (Int, Int) {
+  let candidates = 0..<min(needle.count, 256)
+  let first = candidates.min { frequencies[Int(needle[$0])] < frequencies[Int(needle[$1])] } ?? 0
+  let second =
+    candidates.filter { needle[$0] != needle[first] }.min {
+      frequencies[Int(needle[$0])] < frequencies[Int(needle[$1])]
+    } ?? (first == 0 ? needle.count - 1 : 0)
+  return (first, second)
+}
+
+/// Repeated searches for one needle in one haystack.
+///
+/// Glibc does not export `memmem` to Swift. This is the "packed pair" technique of fast substring search: compare
+/// 16 candidate positions at a time on the two needle bytes that are rarest in the haystack, and confirm the few
+/// survivors with `memcmp`. The byte choice is made once per search, not once per match.
+struct SubstringSearch {
+  let needle: UnsafeBufferPointer<UInt8>
+  let haystack: UnsafeBufferPointer<UInt8>
+  private let firstIndex: Int
+  private let secondIndex: Int
+
+  init(needle: UnsafeBufferPointer<UInt8>, haystack: UnsafeBufferPointer<UInt8>) {
+    self.needle = needle
+    self.haystack = haystack
+    if needle.count >= 2 && haystack.count >= needle.count {
+      (firstIndex, secondIndex) = rarePair(needle, frequencies: sampledByteFrequencies(haystack))
+    } else {
+      (firstIndex, secondIndex) = (0, 0)
+    }
+  }
+
+  /// The offset of the first occurrence at or after `start`, or nil.
+  func next(from start: Int) -> Int? {
+    guard needle.count > 0, start >= 0, haystack.count - start >= needle.count,
+      let base = haystack.baseAddress, let needleBase = needle.baseAddress
+    else { return nil }
+    if needle.count == 1 { return nextIndex(of: needle[0], in: haystack, from: start, to: haystack.count) }
+    let firstByte = needle[firstIndex]
+    let secondByte = needle[secondIndex]
+    let lastStart = haystack.count - needle.count
+    let raw = UnsafeRawPointer(base)
+    let firstNeedle = SIMD16<UInt8>(repeating: firstByte)
+    let secondNeedle = SIMD16<UInt8>(repeating: secondByte)
+    var position = start
+    while position + 15 <= lastStart {
+      let firstLanes = raw.loadUnaligned(fromByteOffset: position + firstIndex, as: SIMD16<UInt8>.self)
+      let secondLanes = raw.loadUnaligned(fromByteOffset: position + secondIndex, as: SIMD16<UInt8>.self)
+      let hits = (firstLanes .== firstNeedle) .& (secondLanes .== secondNeedle)
+      if any(hits) {
+        for lane in 0..<16 where hits[lane] {
+          if memcmp(base + position + lane, needleBase, needle.count) == 0 { return position + lane }
+        }
+      }
+      position += 16
+    }
+    while position <= lastStart {
+      if base[position + firstIndex] == firstByte && base[position + secondIndex] == secondByte
+        && memcmp(base + position, needleBase, needle.count) == 0
+      {
+        return position
+      }
+      position += 1
+    }
+    return nil
+  }
 }
 
 /// The offset of the first occurrence of `needle` in `haystack` at or after `start`, or nil.
@@ -56,37 +108,35 @@ func firstOccurrence(
   in haystack: UnsafeBufferPointer<UInt8>,
   from start: Int = 0
 ) -> Int? {
-  guard needle.count > 0, start >= 0, haystack.count - start >= needle.count,
-    let base = haystack.baseAddress, let needleBase = needle.baseAddress
-  else { return nil }
-  let anchor = anchorIndex(needle)
-  let anchorByte = Int32(needle[anchor])
-  let lastAnchorPosition = haystack.count - needle.count + anchor
-  var position = start + anchor
-  while position <= lastAnchorPosition {
-    guard let found = memchr(base + position, anchorByte, lastAnchorPosition - position + 1) else { return nil }
-    let anchorPosition = UnsafeRawPointer(found) - UnsafeRawPointer(base)
-    let candidate = anchorPosition - anchor
-    if base[candidate] == needleBase[0], memcmp(base + candidate, needleBase, needle.count) == 0 {
-      return candidate
-    }
-    position = anchorPosition + 1
-  }
-  return nil
+  SubstringSearch(needle: needle, haystack: haystack).next(from: start)
 }
 
-/// Offsets of the non-overlapping occurrences of `needle` in `haystack`, scanning left to right.
-func occurrences(of needle: [UInt8], in haystack: [UInt8]) -> [Int] {
+/// Offsets of the occurrences of `needle` in `haystack`, scanning left to right; with `overlapping`, a match may
+/// start inside the previous one (the uniqueness check needs every place the text could refer to).
+func occurrences(of needle: [UInt8], in haystack: [UInt8], overlapping: Bool = false) -> [Int] {
   guard !needle.isEmpty, needle.count <= haystack.count else { return [] }
   return haystack.withUnsafeBufferPointer { hay in
     needle.withUnsafeBufferPointer { pin in
+      let search = SubstringSearch(needle: pin, haystack: hay)
       var result: [Int] = []
       var position = 0
-      while let found = firstOccurrence(of: pin, in: hay, from: position) {
+      while let found = search.next(from: position) {
         result.append(found)
-        position = found + pin.count
+        position = overlapping ? found + 1 : found + pin.count
       }
       return result
+    }
+  }
+}
+
+/// The offset of an occurrence of `needle` that starts inside the occurrence at `match`, or nil.
+func overlappingMatch(of needle: [UInt8], after match: Int, in haystack: [UInt8]) -> Int? {
+  let start = match + 1
+  let end = min(haystack.count, match + 2 * needle.count - 1)
+  guard end - start >= needle.count else { return nil }
+  return haystack.withUnsafeBufferPointer { hay in
+    needle.withUnsafeBufferPointer { pin in
+      firstOccurrence(of: pin, in: UnsafeBufferPointer(rebasing: hay[start..<end])).map { $0 + start }
     }
   }
 }
@@ -96,11 +146,6 @@ func firstOccurrence(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
   haystack.withUnsafeBufferPointer { hay in
     needle.withUnsafeBufferPointer { pin in firstOccurrence(of: pin, in: hay) }
   }
-}
-
-/// Whether `needle` occurs in `haystack`.
-func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-  firstOccurrence(of: needle, in: haystack) != nil
 }
 
 /// The offset of the next `byte` in `buffer[range]`, or nil; a thin wrapper over `memchr`.

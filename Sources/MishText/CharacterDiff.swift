@@ -9,8 +9,6 @@ struct CharacterComparison {
   var similarity: Double
   /// The compact diff, for example `let x = fo{-o-}{+0+}(bar)`.
   var compactDiff: String
-  /// The number of Unicode scalars the two texts share.
-  var commonCount: Int
 
   /// Stretches of unchanged text longer than this keep only this many characters on each side of the "…".
   static let keptContext = 20
@@ -46,7 +44,6 @@ struct CharacterComparison {
     }
     let total = a.count + actualCount
     similarity = total == 0 ? 1 : Double(2 * common) / Double(total)
-    commonCount = common
     compactDiff = Self.render(steps: steps, expected: a, actual: b)
   }
 
@@ -109,13 +106,15 @@ struct CharacterComparison {
         let isLast = index == runs.count - 1
         let keep = keptContext
         if isFirst && isLast {
-          output += text.count > 2 * keep + 1 ? string(text.prefix(keep)) + "…" + string(text.suffix(keep)) : string(text)
+          output +=
+            text.count > 2 * keep + 1 ? string(text.prefix(keep)) + "…" + string(text.suffix(keep)) : string(text)
         } else if isFirst {
           output += text.count > keep ? "…" + string(text.suffix(keep)) : string(text)
         } else if isLast {
           output += text.count > keep ? string(text.prefix(keep)) + "…" : string(text)
         } else {
-          output += text.count > 2 * keep + 1 ? string(text.prefix(keep)) + "…" + string(text.suffix(keep)) : string(text)
+          output +=
+            text.count > 2 * keep + 1 ? string(text.prefix(keep)) + "…" + string(text.suffix(keep)) : string(text)
         }
       case .change(let removed, let added):
         if !removed.isEmpty { output += "{-" + elided(removed) + "-}" }

@@ -156,7 +156,8 @@ private struct SingleEdit {
           .noChange, "edit \(number) has identical old_text and new_text, so it would change nothing.",
           hint: "Put the intended replacement in new_text, or drop this edit."))
     }
-    let literal = MatchAttempt(old: Array(edit.oldText.utf8), new: Array(edit.newText.utf8), notes: [], convertedToCRLF: false)
+    let literal = MatchAttempt(
+      old: Array(edit.oldText.utf8), new: Array(edit.newText.utf8), notes: [], convertedToCRLF: false)
     var chosen = literal
     var matches = occurrences(of: literal.old, in: content)
     var fallbacks: [MatchAttempt] = []
@@ -173,8 +174,14 @@ private struct SingleEdit {
     guard !matches.isEmpty else {
       return .failure(noMatchFailure(literal: literal, fallbacks: fallbacks, content: content))
     }
-    if matches.count > 1 && !edit.replaceAll {
-      return .failure(ambiguousFailure(matches: matches, content: content))
+    if !edit.replaceAll {
+      // Uniqueness counts overlapping matches too: "aba" occurs twice in "ababa" as far as the agent can tell.
+      // A lone match can only be overlapped by one starting inside it, so only that stretch is searched again.
+      var everyMatch = matches
+      if matches.count == 1, let second = overlappingMatch(of: chosen.old, after: matches[0], in: content) {
+        everyMatch.append(second)
+      }
+      if everyMatch.count > 1 { return .failure(ambiguousFailure(matches: everyMatch, content: content)) }
     }
 
     var replacement = chosen.new
@@ -215,7 +222,8 @@ private struct SingleEdit {
         strippedNew == nil
         ? "edit \(number): stripped line-number prefixes from old_text"
         : "edit \(number): stripped line-number prefixes from old_text and new_text"
-      let stripped = MatchAttempt(old: strippedOld, new: strippedNew ?? literal.new, notes: [note], convertedToCRLF: false)
+      let stripped = MatchAttempt(
+        old: strippedOld, new: strippedNew ?? literal.new, notes: [note], convertedToCRLF: false)
       attempts.append(stripped)
       if let both = crlfAdapted(stripped) { attempts.append(both) }
     }
@@ -293,7 +301,8 @@ private struct SingleEdit {
       let earlier = index == 1 ? "edit 1" : "edits 1–\(index)"
       message += " No edit was applied: edits are all or nothing, so \(earlier) were discarded too."
       if kind == .noMatch || kind == .ambiguousMatch || kind == .alreadyApplied {
-        hint += " Edits apply in order, so edit \(number) must match the text as \(earlier) left it; line numbers "
+        hint +=
+          " Edits apply in order, so edit \(number) must match the text as \(earlier) left it; line numbers "
           + "count in that text."
       }
     } else if editCount > 1 {

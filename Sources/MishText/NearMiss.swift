@@ -8,7 +8,8 @@ public struct NearMiss: Sendable, Equatable {
   public var lineCount: Int
   /// `2 × common / (expected + actual)` in Unicode scalars after CRLF is read as LF: 1 is identical, 0 is unrelated.
   public var similarity: Double
-  /// The file's text in the region, decoded as UTF-8 (invalid bytes shown as U+FFFD), clipped when very long.
+  /// The file's text in the region, decoded as UTF-8 (invalid bytes shown as U+FFFD), clipped when very long; for
+  /// a one-line fragment of a much longer line (minified code), the part of the line around the most similar stretch.
   public var actualText: String
   /// A character diff from the expected to the actual text: `{-only expected-}{+only in the file+}`, with long
   /// common stretches elided by "…".
@@ -64,7 +65,9 @@ func findNearMiss(of expected: [UInt8], in content: [UInt8], lines: LineIndex) -
   }
 
   let expectedString = String(decoding: expectedLF, as: UTF8.self)
-  var best: (start: Int, comparison: CharacterComparison, actual: ArraySlice<UInt8>)?
+  let expectedTrimmed = expectedLines.map(trimmedWhitespace)
+  let nonBlankExpected = expectedTrimmed.filter { !$0.isEmpty }.count
+  var best: (start: Int, rank: Double, comparison: CharacterComparison, actual: ArraySlice<UInt8>)?
   for start in starts.sorted() {
     guard var range = lines.range(ofLines: (start + 1)...(start + window)) else { continue }
     if !endsWithNewline {
@@ -75,13 +78,26 @@ func findNearMiss(of expected: [UInt8], in content: [UInt8], lines: LineIndex) -
       }
       range = range.lowerBound..<end
     }
-    let actual = content[range]
+    var actual = content[range]
+    let isFragment = expectedLines.count == 1 && !endsWithNewline
+    if isFragment && actual.count > expectedLF.count * 3 + 64 {
+      actual = narrowedRegion(of: actual, resembling: expectedLF)
+    }
     let comparison = CharacterComparison(
       expected: expectedString,
       actual: String(decoding: convertingCRLFToLF(actual), as: UTF8.self),
       ignoringSurroundingActual: expectedLines.count == 1 && !endsWithNewline)
-    if best == nil || comparison.similarity > best!.comparison.similarity {
-      best = (start, comparison, actual)
+    // Whole lines that agree (ignoring indentation) are stronger evidence of the intended place than scattered
+    // similar characters, so they weigh half of the rank.
+    var agreeing = 0
+    for offset in 0..<window where !expectedTrimmed[offset].isEmpty {
+      guard let lineRange = lines.contentRange(ofLine: start + offset + 1, in: content) else { continue }
+      if trimmedWhitespace(content[lineRange]).elementsEqual(expectedTrimmed[offset]) { agreeing += 1 }
+    }
+    let agreement = nonBlankExpected == 0 ? 0 : Double(agreeing) / Double(nonBlankExpected)
+    let rank = (comparison.similarity + agreement) / 2
+    if best == nil || rank > best!.rank {
+      best = (start, rank, comparison, actual)
     }
   }
   guard let best, best.comparison.similarity >= nearMissThreshold else { return nil }
@@ -92,6 +108,65 @@ func findNearMiss(of expected: [UInt8], in content: [UInt8], lines: LineIndex) -
   return NearMiss(
     line: best.start + 1, lineCount: window, similarity: best.comparison.similarity, actualText: actualText,
     diff: best.comparison.compactDiff)
+}
+
+/// A 65,536-bit set of the byte pairs (bigrams) of a text, for cheap similarity scores.
+struct BigramSet {
+  private(set) var bits = [UInt64](repeating: 0, count: 1_024)
+  /// The number of bigrams added (with repeats).
+  private(set) var count = 0
+
+  init(_ bytes: some Collection<UInt8>) {
+    var previous: UInt8?
+    for byte in bytes {
+      if let previous {
+        let bigram = Int(previous) << 8 | Int(byte)
+        bits[bigram >> 6] |= 1 << UInt64(bigram & 63)
+        count += 1
+      }
+      previous = byte
+    }
+  }
+
+  /// The start (relative to `range`) and bigram hits of the `width`-bigram window of `buffer[range]` that shares
+  /// the most bigrams with the set; a sliding sum, so linear in the range.
+  func bestWindow(in buffer: UnsafeBufferPointer<UInt8>, range: Range<Int>, width: Int) -> (start: Int, hits: Int) {
+    let pairs = range.count - 1
+    guard pairs > 0, width > 0 else { return (0, 0) }
+    return bits.withUnsafeBufferPointer { bits in
+      func hit(_ index: Int) -> Int {
+        let bigram = Int(buffer[range.lowerBound + index]) << 8 | Int(buffer[range.lowerBound + index + 1])
+        return bits[bigram >> 6] & (1 << UInt64(bigram & 63)) != 0 ? 1 : 0
+      }
+      let span = min(width, pairs)
+      var sum = 0
+      for index in 0..<span { sum += hit(index) }
+      var best = (start: 0, hits: sum)
+      if pairs > span {
+        for start in 1...(pairs - span) {
+          sum += hit(start + span - 1) - hit(start - 1)
+          if sum > best.hits { best = (start, sum) }
+        }
+      }
+      return best
+    }
+  }
+}
+
+/// The stretch of a long line most likely meant by a one-line fragment: the fragment-sized window sharing the most
+/// byte pairs with it, padded on both sides and widened to whole UTF-8 sequences. Without it, a typo in a fragment of
+/// a 1 MB minified line would be compared with the whole line.
+func narrowedRegion(of line: ArraySlice<UInt8>, resembling fragment: [UInt8]) -> ArraySlice<UInt8> {
+  guard fragment.count >= 2, line.count > fragment.count else { return line }
+  let bestStart = line.withUnsafeBufferPointer { buffer in
+    BigramSet(fragment).bestWindow(in: buffer, range: 0..<buffer.count, width: fragment.count - 1).start
+  }
+  let padding = max(16, fragment.count / 2)
+  var low = max(line.startIndex, line.startIndex + bestStart - padding)
+  var high = min(line.endIndex, line.startIndex + bestStart + fragment.count + padding)
+  while low > line.startIndex && low < line.endIndex && line[low] & 0xC0 == 0x80 { low -= 1 }
+  while high < line.endIndex && line[high] & 0xC0 == 0x80 { high += 1 }
+  return line[low..<high]
 }
 
 @inline(__always)
@@ -157,29 +232,29 @@ private struct CandidateFinder {
       .prefix(buffer.count > 4_000_000 ? 2 : 3)
     guard !chosen.isEmpty else { return [] }
     var scores = [Double](repeating: 0, count: maxStart + 1)
-    var bits = [UInt64](repeating: 0, count: 1_024)
     for (expectedIndex, text) in chosen {
-      for index in bits.indices { bits[index] = 0 }
       let sample = text.prefix(Self.bigramLineLimit)
-      var previous = sample.first!
-      for byte in sample.dropFirst() {
-        let bigram = Int(previous) << 8 | Int(byte)
-        bits[bigram >> 6] |= 1 << UInt64(bigram & 63)
-        previous = byte
-      }
+      let bigrams = BigramSet(sample)
       let expectedBigrams = sample.count - 1
-      bits.withUnsafeBufferPointer { bitset in
+      bigrams.bits.withUnsafeBufferPointer { bitset in
         for fileLine in 0..<lines.lineCount {
           let range = trimmedRange(ofLine: fileLine)
-          let length = min(range.count, Self.bigramLineLimit)
-          guard length >= 2, length * 3 >= sample.count, length <= sample.count * 3 else { continue }
+          guard range.count >= 2, range.count * 3 >= sample.count else { continue }
           var hits = 0
-          var last = buffer[range.lowerBound]
-          for position in (range.lowerBound + 1)..<(range.lowerBound + length) {
-            let byte = buffer[position]
-            let bigram = Int(last) << 8 | Int(byte)
-            if bitset[bigram >> 6] & (1 << UInt64(bigram & 63)) != 0 { hits += 1 }
-            last = byte
+          var length = range.count
+          if range.count > sample.count * 3 {
+            // A long line may hold the text as a fragment (minified code): score its best fragment-sized window.
+            hits = bigrams.bestWindow(in: buffer, range: range, width: expectedBigrams).hits
+            length = sample.count
+          } else {
+            length = min(range.count, Self.bigramLineLimit)
+            var last = buffer[range.lowerBound]
+            for position in (range.lowerBound + 1)..<(range.lowerBound + length) {
+              let byte = buffer[position]
+              let bigram = Int(last) << 8 | Int(byte)
+              if bitset[bigram >> 6] & (1 << UInt64(bigram & 63)) != 0 { hits += 1 }
+              last = byte
+            }
           }
           let dice = Double(2 * min(hits, expectedBigrams)) / Double(expectedBigrams + length - 1)
           scores[clampedStart(fileLine - expectedIndex)] += dice

@@ -12,9 +12,6 @@ struct SequenceDiff {
   /// `inserted[j]` is true when `b[j]` is not part of the common subsequence.
   var inserted: [Bool]
 
-  /// The number of elements the two sequences keep in common.
-  var commonCount: Int { deleted.lazy.filter { !$0 }.count }
-
   init(_ a: [Int], _ b: [Int]) {
     deleted = [Bool](repeating: false, count: a.count)
     inserted = [Bool](repeating: false, count: b.count)

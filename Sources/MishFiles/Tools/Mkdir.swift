@@ -21,14 +21,14 @@ extension FileTools {
       },
       handler: .blocking { args, _ throws(ToolError) in
         let path = try args.require("path")
-        let relative = workspace.relative(path)
+        let relative = try workspace.confined(path, doing: "creating")
+        try workspace.refuseGitPath(relative, doing: "creating")
         let parents = args.bool("parents", default: true)
         if parents, let slash = relative.lastIndex(of: "/") {
           try workspace.makeDirectories(String(relative[..<slash]), doing: "creating")
         }
         let target = try workspace.openParent(path, doing: "creating")
-        let dirPath = workspace.resolvedRelativePath(of: target.dir.raw) ?? ""
-        try workspace.refuseGitPath(dirPath.isEmpty ? target.name : dirPath + "/" + target.name, doing: "create directories in")
+        try workspace.refuseGitPath(target.resolved, doing: "creating")
         if mkdirat(target.dir.raw, target.name, 0o777) == 0 {
           return ["path": .string(target.relative), "created": true]
         }

@@ -21,20 +21,19 @@ extension FileTools {
       render: { result in "moved \(result["from"]?.stringValue ?? "") -> \(result["to"]?.stringValue ?? "")" },
       handler: .blocking { args, _ throws(ToolError) in
         let source = try workspace.openParent(try args.require("from"), doing: "moving")
-        try workspace.refuseGitPath(source.relative, doing: "move")
+        try workspace.refuseGitPath(source.resolved, doing: "moving")
         var info = Glibc.stat()
         guard fstatat(source.dir.raw, source.name, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
           throw pathError(errno, source.relative, doing: "moving")
         }
         let toPath = try args.require("to")
-        let destinationRelative = workspace.relative(toPath)
+        let destinationRelative = try workspace.confined(toPath, doing: "moving")
+        try workspace.refuseGitPath(destinationRelative, doing: "moving")
         if let slash = destinationRelative.lastIndex(of: "/") {
           try workspace.makeDirectories(String(destinationRelative[..<slash]), doing: "moving")
         }
         let destination = try workspace.openParent(toPath, doing: "moving")
-        try workspace.refuseGitPath(destination.relative, doing: "move into")
-        let dirPath = workspace.resolvedRelativePath(of: destination.dir.raw) ?? ""
-        try workspace.refuseGitPath(dirPath, doing: "move into")
+        try workspace.refuseGitPath(destination.resolved, doing: "moving")
         if info.st_mode & S_IFMT == S_IFDIR, destination.relative.hasPrefix(source.relative + "/") {
           throw ToolError(.invalidArgument, "Cannot move \(source.relative) into itself", hint: "Choose a destination outside it.")
         }

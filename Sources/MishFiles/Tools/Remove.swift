@@ -21,7 +21,7 @@ extension FileTools {
       render: { result in "removed \(result["path"]?.stringValue ?? "") (\(result["removed"]?.intValue ?? 0) entries)" },
       handler: .blocking { args, context throws(ToolError) in
         let target = try workspace.openParent(try args.require("path"), doing: "removing")
-        try workspace.refuseGitPath(target.relative, doing: "remove")
+        try workspace.refuseGitPath(target.resolved, doing: "removing")
         var info = Glibc.stat()
         guard fstatat(target.dir.raw, target.name, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
           throw pathError(errno, target.relative, doing: "removing")
