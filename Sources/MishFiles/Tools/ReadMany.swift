@@ -33,8 +33,10 @@ extension FileTools {
       handler: .blocking { args, context throws(ToolError) in
         let maxBytes = args.int("max_bytes") ?? 20_000
         var files: [JSONValue] = []
-        for path in args.strings("paths") ?? [] {
+        let paths = args.strings("paths") ?? []
+        for (index, path) in paths.enumerated() {
           try context.checkCancelled()
+          context.progress(Double(index + 1), total: Double(paths.count), message: path)
           do throws(ToolError) {
             files.append(try readResult(workspace, path: path, startLine: 1, limitLines: Int.max, maxBytes: maxBytes))
           } catch {
