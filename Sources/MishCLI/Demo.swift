@@ -49,7 +49,10 @@ enum Demo {
       let sha = read?["sha256"]?.stringValue ?? ""
       try call(
         "fs_edit",
-        ["path": "src/calc.py", "edits": [["old_text": "    return a - b", "new_text": "    return a - b  # checked"]], "dry_run": true],
+        [
+          "path": "src/calc.py", "dry_run": true,
+          "edits": [["old_text": "def sub(a, b):\n    return a - b", "new_text": "def sub(a, b):\n    \"\"\"a minus b\"\"\"\n    return a - b"]],
+        ],
         "Preview an edit as a diff (dry run).")
       try call(
         "fs_edit",
@@ -86,7 +89,7 @@ enum Demo {
           """
         ],
         "Add a test file and update the docs in one all-or-nothing patch.")
-      try call("fs_read", ["path": "../../etc/passwd"], "An escape attempt is refused by the kernel.", expectFailure: true)
+      try call("fs_read", ["path": "../../etc/passwd"], "An escape attempt is refused: every path stays beneath the root.", expectFailure: true)
       try call("fs_glob", ["pattern": "**/*.py"], "Everything Python, gitignore respected.")
       try call("fs_move", ["from": "notes.txt", "to": "docs/notes.txt"], "Tidy up.")
       try call("fs_stat", ["path": "docs/notes.txt"], "Check the result.")

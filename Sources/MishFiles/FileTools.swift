@@ -5,8 +5,8 @@ import MishRPC
 public enum FileTools {
   public static func operations(_ workspace: Workspace) -> [OperationSpec] {
     [
-      read(workspace), readMany(workspace), write(workspace), edit(workspace), patch(workspace),
-      stat(workspace), move(workspace), remove(workspace), mkdir(workspace),
+      read(workspace), readMany(workspace), write(workspace), edit(workspace), patch(workspace), list(workspace),
+      glob(workspace), grep(workspace), stat(workspace), move(workspace), remove(workspace), mkdir(workspace),
     ]
   }
 

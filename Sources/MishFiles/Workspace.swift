@@ -22,7 +22,8 @@ public final class Workspace: Sendable {
     free(real)
     let absolute = root.hasPrefix("/") ? root : FileManager.default.currentDirectoryPath + "/" + root
     givenRootPath = "/" + Self.lexicalComponents(absolute).joined(separator: "/")
-    let fd = Glibc.open(rootPath, mish_O_PATH | O_DIRECTORY | O_CLOEXEC)
+    // Readable (not O_PATH), so the directory walker can list the root through it too.
+    let fd = Glibc.open(rootPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     guard fd >= 0 else {
       throw ToolError(.notADirectory, "Root \(rootPath) is not a directory: \(errnoText(errno))", hint: "Pass a directory as --root.")
     }

@@ -13,6 +13,10 @@ public struct GitignoreRule: Sendable, CustomStringConvertible {
   /// The rule has a `/` before its end, so it matches paths relative to the directory of its file; otherwise it
   /// matches a path's last component at any depth.
   public let isAnchored: Bool
+  /// For anchored rules, the bytes before the first wildcard character, compared literally. git matches the rest
+  /// as a pattern of its own, so a `**` right after this prefix counts as starting the pattern (`b**/?` matches
+  /// `ba`); splitting the same way keeps that behaviour.
+  let literalPrefix: [UInt8]
   let wildcard: Wildcard
 
   public var description: String { "\(line):\(text)" }
@@ -34,8 +38,16 @@ public struct GitignoreRule: Sendable, CustomStringConvertible {
     guard !pattern.isEmpty else { return nil }
     isAnchored = pattern.contains(slash)
     if isAnchored && pattern.first == slash { pattern = pattern.dropFirst() }
+    var rest = pattern
+    if isAnchored {
+      let wildcardStart = pattern.firstIndex { [UInt8(ascii: "*"), UInt8(ascii: "?"), UInt8(ascii: "["), backslash].contains($0) }
+      literalPrefix = Array(pattern[..<(wildcardStart ?? pattern.endIndex)])
+      rest = pattern[(wildcardStart ?? pattern.endIndex)...]
+    } else {
+      literalPrefix = []
+    }
     // Non-strict compilation cannot fail; a malformed rule compiles to one that never matches, as in git.
-    guard let wildcard = try? Wildcard(Array(pattern), unicode: false, strict: false) else { return nil }
+    guard let wildcard = try? Wildcard(Array(rest), unicode: false, strict: false) else { return nil }
     self.wildcard = wildcard
   }
 
@@ -62,7 +74,14 @@ public struct GitignoreRule: Sendable, CustomStringConvertible {
   /// `relative` is the path relative to the directory holding the rule's file; `basename` its last component.
   func matches(relative: UnsafeBufferPointer<UInt8>, basename: UnsafeBufferPointer<UInt8>, isDirectory: Bool) -> Bool {
     if directoryOnly && !isDirectory { return false }
-    return wildcard.matches(isAnchored ? relative : basename)
+    guard isAnchored else { return wildcard.matches(basename) }
+    let prefixLength = literalPrefix.count
+    guard prefixLength <= relative.count else { return false }
+    if prefixLength > 0 {
+      let same = literalPrefix.withUnsafeBufferPointer { memcmp($0.baseAddress!, relative.baseAddress!, prefixLength) == 0 }
+      guard same else { return false }
+    }
+    return wildcard.matches(UnsafeBufferPointer(rebasing: relative[prefixLength...]))
   }
 }
 
@@ -141,15 +160,16 @@ public struct GitignoreStack: Sendable {
 
   public mutating func pop() { ruleSets.removeLast() }
 
-  /// The rule that decides `path`: the rule that ignores one of its parent directories, or else the last rule
-  /// matching the path itself (which may be a negation). Nil when no rule matches.
-  public func decisiveRule(for path: String, isDirectory: Bool) -> GitignoreRule? {
+  /// The rule that decides `path` and the file it came from: the rule that ignores one of its parent directories,
+  /// or else the last rule matching the path itself (which may be a negation). Nil when no rule matches. This is what
+  /// `git check-ignore -v` reports.
+  public func match(_ path: String, isDirectory: Bool) -> GitignoreMatch? {
     var bytes = Array(path.utf8)
     while bytes.last == slash { bytes.removeLast() }
-    return bytes.withUnsafeBufferPointer { buffer -> GitignoreRule? in
+    return bytes.withUnsafeBufferPointer { buffer -> GitignoreMatch? in
       for end in 0..<buffer.count where buffer[end] == slash && end > 0 {
         let parent = UnsafeBufferPointer(rebasing: buffer[..<end])
-        if let rule = directMatch(path: parent, isDirectory: true), !rule.isNegated { return rule }
+        if let match = directMatch(path: parent, isDirectory: true), !match.rule.isNegated { return match }
       }
       return directMatch(path: buffer, isDirectory: isDirectory)
     }
@@ -157,15 +177,24 @@ public struct GitignoreStack: Sendable {
 
   /// Whether git would ignore `path` (relative to the root).
   public func isIgnored(_ path: String, isDirectory: Bool) -> Bool {
-    guard let rule = decisiveRule(for: path, isDirectory: isDirectory) else { return false }
-    return !rule.isNegated
+    guard let match = match(path, isDirectory: isDirectory) else { return false }
+    return !match.rule.isNegated
   }
 
   /// The last rule matching `path` itself across the applicable sets, without looking at parent directories.
-  func directMatch(path: UnsafeBufferPointer<UInt8>, isDirectory: Bool) -> GitignoreRule? {
+  func directMatch(path: UnsafeBufferPointer<UInt8>, isDirectory: Bool) -> GitignoreMatch? {
     for set in ruleSets.reversed() {
-      if let rule = set.lastMatch(path: path, isDirectory: isDirectory) { return rule }
+      if let rule = set.lastMatch(path: path, isDirectory: isDirectory) { return GitignoreMatch(rule: rule, source: set.source) }
     }
     return nil
   }
+}
+
+/// A deciding rule and the file that holds it.
+public struct GitignoreMatch: Sendable {
+  public let rule: GitignoreRule
+  /// ".gitignore", "src/.gitignore", ".git/info/exclude".
+  public let source: String
+  /// True when the path is ignored (the rule is not a negation).
+  public var isIgnored: Bool { !rule.isNegated }
 }

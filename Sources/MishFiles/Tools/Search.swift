@@ -1,0 +1,210 @@
+import MishJSON
+import MishRPC
+import MishSearch
+
+extension FileTools {
+  /// Maps the search engine's errors onto the wire codes every file tool uses.
+  static func toolError(_ error: any Error) -> ToolError {
+    guard let error = error as? SearchError else {
+      return ToolError(.io, "Search failed: \(error)", hint: "Retry; if it persists, narrow the path.")
+    }
+    let code: ToolError.Code
+    switch error.code {
+    case .outsideRoot: code = .outsideRoot
+    case .notFound: code = .notFound
+    case .notDirectory: code = .notADirectory
+    case .invalidPattern, .invalidCursor: code = .invalidArgument
+    case .cancelled: code = .cancelled
+    default: code = .io
+    }
+    return ToolError(code, error.message, hint: error.hint)
+  }
+
+  static func searchRoot(_ workspace: Workspace, _ path: String?) throws(ToolError) -> (SearchRoot, String) {
+    (SearchRoot(fd: workspace.fd), try workspace.confined(path ?? "", doing: "searching"))
+  }
+
+  static func list(_ workspace: Workspace) -> OperationSpec {
+    OperationSpec(
+      name: "fs/list", title: "List directory",
+      summary: "List a directory's entries (to a depth) with type and size, depth-first in name order; .gitignore'd and hidden entries are left out unless asked. Paged with cursors.",
+      params: Schema.object(
+        nil,
+        [
+          "path": .optional(dirSchema),
+          "depth": .optional(Schema.integer("Levels to descend: 1 lists the directory's own entries.", minimum: 1, maximum: 64, default: 1)),
+          "include_hidden": .optional(Schema.boolean("Include dotfiles (.git is never listed).", default: false)),
+          "respect_gitignore": .optional(Schema.boolean("Leave out what .gitignore ignores.", default: true)),
+          "cursor": .optional(cursorSchema),
+          "limit": .optional(Schema.integer("Most entries per page.", minimum: 1, maximum: 10_000, default: 500)),
+        ]),
+      result: Schema.object(
+        nil,
+        [
+          "entries": .required(
+            Schema.array(
+              "Entries, paths relative to the root.",
+              of: Schema.object(
+                nil,
+                [
+                  "path": .required(Schema.string()),
+                  "type": .required(Schema.string(enum: ["file", "dir", "symlink", "other"])),
+                  "size": .required(Schema.nullable(Schema.integer("Size of a file in bytes.", minimum: 0))),
+                ]))),
+          "next_cursor": .required(nextCursorSchema),
+        ]),
+      annotations: .readOnly,
+      footprint: reads(workspace, "path"),
+      render: { result in
+        let entries = result["entries"]?.arrayValue ?? []
+        var lines = entries.map { entry -> String in
+          let path = entry["path"]?.stringValue ?? ""
+          switch entry["type"]?.stringValue {
+          case "dir": return path + "/"
+          case "symlink": return path + "@"
+          default: return entry["size"]?.intValue.map { "\(path)  (\($0) bytes)" } ?? path
+          }
+        }
+        if entries.isEmpty { lines.append("(empty)") }
+        if let cursor = result["next_cursor"]?.stringValue { lines.append("[more entries: cursor=\(cursor)]") }
+        return lines.joined(separator: "\n")
+      },
+      handler: .blocking { args, context throws(ToolError) in
+        let (root, path) = try searchRoot(workspace, args.string("path"))
+        let query = ListQuery(
+          path: path, depth: args.int("depth") ?? 1, includeHidden: args.bool("include_hidden", default: false),
+          respectGitignore: args.bool("respect_gitignore", default: true), cursor: args.string("cursor"),
+          limit: args.int("limit") ?? 500)
+        let page: ListPage
+        do { page = try root.list(query, isCancelled: { context.isCancelled }) } catch { throw toolError(error) }
+        let entries: [JSONValue] = page.entries.map { entry in
+          ["path": .string(entry.path), "type": .string(entry.type.rawValue), "size": entry.size.map { .int(Int($0)) } ?? .null]
+        }
+        return ["entries": .array(entries), "next_cursor": JSONValue(page.nextCursor)]
+      })
+  }
+
+  static func glob(_ workspace: Workspace) -> OperationSpec {
+    OperationSpec(
+      name: "fs/glob", title: "Find files by pattern",
+      summary: "Find files whose path matches a glob (`**/*.swift`, `src/*.{ts,tsx}`); a pattern without `/` matches file names at any depth. .gitignore is respected. Paged with cursors.",
+      params: Schema.object(
+        nil,
+        [
+          "pattern": .required(Schema.string("Glob: `*` within a name, `**` across directories, `?`, `[a-z]`, `{a,b}`.", minLength: 1)),
+          "path": .optional(dirSchema),
+          "cursor": .optional(cursorSchema),
+          "limit": .optional(Schema.integer("Most paths per page.", minimum: 1, maximum: 10_000, default: 500)),
+          "include_hidden": .optional(Schema.boolean("Search dot-directories too (by default only when the pattern names one).")),
+          "respect_gitignore": .optional(Schema.boolean("Leave out what .gitignore ignores.", default: true)),
+        ]),
+      result: Schema.object(
+        nil,
+        [
+          "paths": .required(Schema.array("Matching paths relative to the root, in walk order.", of: Schema.string())),
+          "next_cursor": .required(nextCursorSchema),
+        ]),
+      annotations: .readOnly,
+      footprint: reads(workspace, "path"),
+      render: { result in
+        let paths = result["paths"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        var text = paths.isEmpty ? "(no matches)" : paths.joined(separator: "\n")
+        if let cursor = result["next_cursor"]?.stringValue { text += "\n[more paths: cursor=\(cursor)]" }
+        return text
+      },
+      handler: .blocking { args, context throws(ToolError) in
+        let (root, path) = try searchRoot(workspace, args.string("path"))
+        let pattern: GlobPattern
+        do { pattern = try GlobPattern(try args.require("pattern")) } catch { throw toolError(error) }
+        let query = GlobQuery(
+          pattern: pattern, path: path, cursor: args.string("cursor"), limit: args.int("limit") ?? 500,
+          includeHidden: args["include_hidden"]?.boolValue, respectGitignore: args.bool("respect_gitignore", default: true))
+        let page: GlobPage
+        do { page = try root.glob(query, isCancelled: { context.isCancelled }) } catch { throw toolError(error) }
+        return ["paths": JSONValue(page.paths), "next_cursor": JSONValue(page.nextCursor)]
+      })
+  }
+
+  static func grep(_ workspace: Workspace) -> OperationSpec {
+    let matchSchema = Schema.object(
+      nil,
+      [
+        "path": .required(Schema.string()),
+        "line": .required(Schema.integer("1-based line number.", minimum: 1)),
+        "column": .required(Schema.integer("1-based byte column of the match in the line.", minimum: 1)),
+        "text": .required(Schema.string("The matching line (long lines cut around the match).")),
+        "before": .required(Schema.array("Context lines before.", of: Schema.string())),
+        "after": .required(Schema.array("Context lines after.", of: Schema.string())),
+      ])
+    return OperationSpec(
+      name: "fs/grep", title: "Search file contents",
+      summary: "Search files for a regex (PCRE-like: \\d \\w \\s \\b, groups) or a literal, in parallel; .gitignore'd, hidden and binary files are skipped. Results in path order, paged with cursors.",
+      params: Schema.object(
+        nil,
+        [
+          "pattern": .required(Schema.string("What to find.", minLength: 1)),
+          "regex": .optional(Schema.boolean("Treat pattern as a regular expression; false for a literal string.", default: true)),
+          "case_insensitive": .optional(Schema.boolean(default: false)),
+          "glob": .optional(Schema.string("Only search files whose path matches this glob, e.g. `*.swift`.")),
+          "path": .optional(dirSchema),
+          "context_lines": .optional(Schema.integer("Lines of context before and after each match.", minimum: 0, maximum: 20, default: 0)),
+          "max_results": .optional(Schema.integer("Most matches per page.", minimum: 1, maximum: 5000, default: 200)),
+          "cursor": .optional(cursorSchema),
+          "include_hidden": .optional(Schema.boolean("Search dotfiles too.", default: false)),
+          "respect_gitignore": .optional(Schema.boolean("Skip what .gitignore ignores.", default: true)),
+        ]),
+      result: Schema.object(
+        nil,
+        [
+          "matches": .required(Schema.array(of: matchSchema)),
+          "next_cursor": .required(nextCursorSchema),
+          "files_searched": .required(Schema.integer(minimum: 0)),
+          "truncated": .required(Schema.boolean("True when more matches exist beyond this page.")),
+        ]),
+      annotations: .readOnly,
+      footprint: reads(workspace, "path"),
+      render: { result in
+        let matches = result["matches"]?.arrayValue ?? []
+        var lines: [String] = []
+        for match in matches {
+          let path = match["path"]?.stringValue ?? ""
+          let line = match["line"]?.intValue ?? 0
+          let before = match["before"]?.arrayValue?.compactMap(\.stringValue) ?? []
+          for (offset, text) in before.enumerated() { lines.append("\(path)-\(line - before.count + offset)-\(text)") }
+          lines.append("\(path):\(line):\(match["column"]?.intValue ?? 0): \(match["text"]?.stringValue ?? "")")
+          for (offset, text) in (match["after"]?.arrayValue?.compactMap(\.stringValue) ?? []).enumerated() {
+            lines.append("\(path)-\(line + 1 + offset)-\(text)")
+          }
+        }
+        let searched = result["files_searched"]?.intValue ?? 0
+        if matches.isEmpty { lines.append("(no matches in \(searched) files)") }
+        if let cursor = result["next_cursor"]?.stringValue { lines.append("[more matches: cursor=\(cursor)]") }
+        return clip(lines.joined(separator: "\n"), maxBytes: 16_000)
+      },
+      handler: .blocking { args, context throws(ToolError) in
+        let (root, path) = try searchRoot(workspace, args.string("path"))
+        var glob: GlobPattern?
+        if let text = args.string("glob") {
+          do { glob = try GlobPattern(text) } catch { throw toolError(error) }
+        }
+        let query = GrepQuery(
+          pattern: try args.require("pattern"), isRegex: args.bool("regex", default: true),
+          caseInsensitive: args.bool("case_insensitive", default: false), glob: glob, path: path,
+          contextLines: args.int("context_lines") ?? 0, maxResults: args.int("max_results") ?? 200,
+          cursor: args.string("cursor"), includeHidden: args.bool("include_hidden", default: false),
+          respectGitignore: args.bool("respect_gitignore", default: true))
+        let result: GrepResult
+        do { result = try root.grep(query, isCancelled: { context.isCancelled }) } catch { throw toolError(error) }
+        let matches: [JSONValue] = result.matches.map { match in
+          [
+            "path": .string(match.path), "line": .int(match.line), "column": .int(match.column), "text": .string(match.text),
+            "before": JSONValue(match.before), "after": JSONValue(match.after),
+          ]
+        }
+        return [
+          "matches": .array(matches), "next_cursor": JSONValue(result.nextCursor),
+          "files_searched": .int(result.filesSearched), "truncated": .bool(result.truncated),
+        ]
+      })
+  }
+}
