@@ -248,6 +248,14 @@ public final class Server: Sendable {
             data: ["supported": .array(MCPVersions.modern.map(JSONValue.string)), "requested": version]))
         return
       }
+      guard meta?[MCPVersions.clientCapabilitiesKey]?.objectValue != nil else {
+        responder.fail(
+          RPCError(
+            code: RPCError.invalidParamsCode,
+            message: "Invalid params: a \(requested) request needs _meta[\"\(MCPVersions.clientCapabilitiesKey)\"] (an object) beside the protocol version",
+            data: ["hint": "Send the client's capabilities in every request's _meta, as the 2026-07-28 revision requires ({} when it has none)."]))
+        return
+      }
       modern = true
     }
     let progressToken = meta?["progressToken"].flatMap { token -> JSONValue? in

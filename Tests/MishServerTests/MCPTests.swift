@@ -4,7 +4,9 @@ import Testing
 
 @Suite("MCP face over real pipes")
 struct MCPTests {
-  static let modernMeta: JSONValue = ["io.modelcontextprotocol/protocolVersion": "2026-07-28"]
+  static let modernMeta: JSONValue = [
+    "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": [:],
+  ]
 
   @Test("tools/call of an unknown tool is JSON-RPC error -32602 with a hint", .timeLimit(.minutes(1)))
   func unknownTool() throws {
