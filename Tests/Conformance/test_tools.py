@@ -14,7 +14,16 @@ from typing import Any
 
 import pytest
 
-from harness import ERAS, LEGACY_VERSIONS, MODERN_VERSION, REQUIRED_TOOLS, SEED_FILES, mcp_session
+from harness import (
+    ERAS,
+    LEGACY_VERSIONS,
+    MODERN_VERSION,
+    REQUIRED_TOOLS,
+    SEED_FILES,
+    RawServer,
+    mcp_session,
+    modern_meta,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -322,3 +331,30 @@ def test_every_required_tool_is_exercised() -> None:
     source = Path(__file__).read_text()
     missing = [name for name in REQUIRED_TOOLS if f'"{name}"' not in source]
     assert not missing, f"no test calls {missing}"
+
+
+def test_progress_notifications(raw: RawServer, era: str, workdir: tuple[str, Path]) -> None:
+    """A request carrying `_meta.progressToken` gets `notifications/progress` for that token, with strictly increasing
+    progress, all before its response (PROTOCOL.md: long work sends progress; fs_read_many reports per file)."""
+    d, base = workdir
+    paths = []
+    for i in range(40):
+        (base / f"f{i}.txt").write_bytes(b"x\n")
+        paths.append(f"{d}/f{i}.txt")
+    meta: dict[str, Any] = {"progressToken": "tok-1"}
+    if era == "legacy":
+        raw.initialize()
+    else:
+        meta |= modern_meta()
+    response = raw.request("tools/call", {"name": "fs_read_many", "arguments": {"paths": paths}, "_meta": meta})
+    result = response.get("result")
+    assert result is not None and result.get("isError") is not True, response
+    assert len(result["structuredContent"]["files"]) == len(paths)
+    progress = [n["params"] for n in raw.notifications if n.get("method") == "notifications/progress"]
+    assert progress, "no notifications/progress before the response to a request with a progressToken"
+    assert all(p["progressToken"] == "tok-1" for p in progress), progress
+    values = [p["progress"] for p in progress]
+    assert values == sorted(set(values)), f"progress must strictly increase: {values}"
+    assert all(p.get("total") in (None, len(paths)) for p in progress), progress
+    late = [m for m in raw.drain() if m.get("method") == "notifications/progress"]
+    assert not late, f"progress after the response: {late}"
