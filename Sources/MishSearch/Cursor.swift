@@ -97,7 +97,8 @@ enum SearchCursor {
     }
     let path = parts[1]
     let components = RelativePath.components(path)
-    let canonical = !path.isEmpty && path.first != slash && path.last != slash
+    let canonical =
+      !path.isEmpty && path.first != slash && path.last != slash
       && components.allSatisfy { $0 != [UInt8(ascii: ".")] && $0 != [UInt8(ascii: "."), UInt8(ascii: ".")] }
       && components.count == path.split(separator: slash, omittingEmptySubsequences: false).count
     guard canonical else {

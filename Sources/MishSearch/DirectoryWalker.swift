@@ -215,7 +215,9 @@ final class WalkIterator {
     }
     let pushed = options.respectGitignore ? pushRules(directoryFD: directory.fd, path: path) : false
     frames.append(
-      Frame(directory: directory, path: path, depth: depth, entries: entries, pushedRules: pushed, resumeLevel: resumeLevel))
+      Frame(
+        directory: directory, path: path, depth: depth, entries: entries, pushedRules: pushed, resumeLevel: resumeLevel)
+    )
   }
 
   private func descend(into item: WalkItem, resumeLevel: Int?) {

@@ -116,7 +116,9 @@ final class FileMatcher {
 
     // Regex search: candidate lines hold a required literal (every line when none is known); ICU confirms.
     var scans = finders.map { _ in LiteralFinder.Scan(start: startOffset) }
-    var nextHits: [Int?] = finders.indices.map { finders[$0].find(text, from: startOffset, to: count, scan: &scans[$0]) }
+    var nextHits: [Int?] = finders.indices.map {
+      finders[$0].find(text, from: startOffset, to: count, scan: &scans[$0])
+    }
     var position = startOffset
     while position < count {
       var candidateLineStart = position

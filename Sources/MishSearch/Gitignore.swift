@@ -40,7 +40,9 @@ public struct GitignoreRule: Sendable, CustomStringConvertible {
     if isAnchored && pattern.first == slash { pattern = pattern.dropFirst() }
     var rest = pattern
     if isAnchored {
-      let wildcardStart = pattern.firstIndex { [UInt8(ascii: "*"), UInt8(ascii: "?"), UInt8(ascii: "["), backslash].contains($0) }
+      let wildcardStart = pattern.firstIndex {
+        [UInt8(ascii: "*"), UInt8(ascii: "?"), UInt8(ascii: "["), backslash].contains($0)
+      }
       literalPrefix = Array(pattern[..<(wildcardStart ?? pattern.endIndex)])
       rest = pattern[(wildcardStart ?? pattern.endIndex)...]
     } else {
@@ -78,7 +80,9 @@ public struct GitignoreRule: Sendable, CustomStringConvertible {
     let prefixLength = literalPrefix.count
     guard prefixLength <= relative.count else { return false }
     if prefixLength > 0 {
-      let same = literalPrefix.withUnsafeBufferPointer { memcmp($0.baseAddress!, relative.baseAddress!, prefixLength) == 0 }
+      let same = literalPrefix.withUnsafeBufferPointer {
+        memcmp($0.baseAddress!, relative.baseAddress!, prefixLength) == 0
+      }
       guard same else { return false }
     }
     return wildcard.matches(UnsafeBufferPointer(rebasing: relative[prefixLength...]))
@@ -184,7 +188,9 @@ public struct GitignoreStack: Sendable {
   /// The last rule matching `path` itself across the applicable sets, without looking at parent directories.
   func directMatch(path: UnsafeBufferPointer<UInt8>, isDirectory: Bool) -> GitignoreMatch? {
     for set in ruleSets.reversed() {
-      if let rule = set.lastMatch(path: path, isDirectory: isDirectory) { return GitignoreMatch(rule: rule, source: set.source) }
+      if let rule = set.lastMatch(path: path, isDirectory: isDirectory) {
+        return GitignoreMatch(rule: rule, source: set.source)
+      }
     }
     return nil
   }

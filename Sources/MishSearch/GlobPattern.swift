@@ -82,7 +82,8 @@ public struct GlobPattern: Sendable, CustomStringConvertible {
     var hidden = false
     for alternative in alternatives {
       if let current = depth, let own = alternative.depth { depth = max(current, own) } else { depth = nil }
-      let tail = alternative.basenameOnly ? alternative.components : Array(alternative.components.dropFirst(fixed.count))
+      let tail =
+        alternative.basenameOnly ? alternative.components : Array(alternative.components.dropFirst(fixed.count))
       if tail.contains(where: { $0.first == UInt8(ascii: ".") }) { hidden = true }
     }
     maxDepth = depth
@@ -144,7 +145,9 @@ public struct GlobPattern: Sendable, CustomStringConvertible {
     do {
       wildcard = try Wildcard(normalized, unicode: true, strict: true)
     } catch let problem {
-      let shown = normalized == Array(original.utf8) ? "" : " (in the alternative \"\(String(decoding: normalized, as: UTF8.self))\")"
+      let shown =
+        normalized == Array(original.utf8)
+        ? "" : " (in the alternative \"\(String(decoding: normalized, as: UTF8.self))\")"
       switch problem {
       case .unclosedClass(let offset):
         throw error(
@@ -168,7 +171,9 @@ public struct GlobPattern: Sendable, CustomStringConvertible {
     var literalDirectories: [[UInt8]] = []
     if !basenameOnly {
       for component in components.dropLast() {
-        if component.contains(where: { [UInt8(ascii: "*"), UInt8(ascii: "?"), UInt8(ascii: "["), backslash].contains($0) }) {
+        if component.contains(where: {
+          [UInt8(ascii: "*"), UInt8(ascii: "?"), UInt8(ascii: "["), backslash].contains($0)
+        }) {
           break
         }
         literalDirectories.append(component)

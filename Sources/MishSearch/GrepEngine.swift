@@ -1,9 +1,10 @@
 import Glibc
 
-/// One grep in progress. Any number of threads `participate`: each claims the next file from the shared walk (under
-/// the lock), searches it without the lock, and files its matches by sequence number. Matches are released in
-/// sequence order, so the result is the same as a sequential search; once `maxResults + 1` matches are known in
-/// order, claiming stops. The thread that completes the last in-flight file builds the result.
+/// One grep in progress. Any number of threads `participate`: each claims a small batch of files from the shared
+/// walk (under the lock), reads and searches them without the lock, and files the outcomes by sequence number.
+/// Outcomes are released in sequence order, so the result is the same as a sequential search; once
+/// `maxResults + 1` matches are known in order, claiming stops (the extra match tells that more exist). The thread
+/// that completes the last in-flight file builds the result.
 final class GrepRun: @unchecked Sendable {
   private enum Target {
     case entry(DirectoryHandle, EntryName)
@@ -165,7 +166,8 @@ final class GrepRun: @unchecked Sendable {
         if !matched { continue }
       }
       let afterLine = cursor.map { $0.path == item.path ? $0.line : 0 } ?? 0
-      let job = Job(sequence: nextSequence, target: .entry(item.directory, item.name), path: item.path, afterLine: afterLine)
+      let job = Job(
+        sequence: nextSequence, target: .entry(item.directory, item.name), path: item.path, afterLine: afterLine)
       nextSequence += 1
       return job
     }
@@ -251,7 +253,8 @@ final class GrepRun: @unchecked Sendable {
     matcher.search(base, count: count, startOffset: startOffset, startLine: startLine) { hit in
       let text = path ?? String(decoding: job.path, as: UTF8.self)
       path = text
-      found.append(FoundMatch(match: formatter.match(path: text, hit: hit, base: base, count: count), rawPath: job.path))
+      found.append(
+        FoundMatch(match: formatter.match(path: text, hit: hit, base: base, count: count), rawPath: job.path))
       return found.count < limit
     }
     return .searched(found)

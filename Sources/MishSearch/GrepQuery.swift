@@ -3,7 +3,8 @@ import Foundation
 /// The engine input of `fs/grep`.
 public struct GrepQuery: Sendable {
   public var pattern: String
-  /// Treat `pattern` as a regular expression (ICU syntax: `\d \w \s \b (?:…) +? (?i)` …); otherwise as literal text.
+  /// Treat `pattern` as a regular expression (ICU syntax: `\d \w \s \b (?:…) +? (?i)` …); otherwise as literal
+  /// text. A pattern without regex metacharacters is searched as literal text either way.
   public var isRegex: Bool
   public var caseInsensitive: Bool
   /// Only files whose path (relative to `path`) matches.

@@ -13,7 +13,8 @@ struct LiteralFinder: Sendable {
     precondition(!needle.isEmpty)
     self.needle = needle
     var best = 0
-    for index in needle.indices where LiteralFinder.commonness[Int(needle[index])] < LiteralFinder.commonness[Int(needle[best])] {
+    for index in needle.indices
+    where LiteralFinder.commonness[Int(needle[index])] < LiteralFinder.commonness[Int(needle[best])] {
       best = index
     }
     rareOffset = best
@@ -154,7 +155,9 @@ enum Lines {
   }
 
   /// Lowercases ASCII letters of `[start, end)` from `source` into the same offsets of `destination`.
-  static func foldASCII(_ source: UnsafePointer<UInt8>, into destination: UnsafeMutablePointer<UInt8>, from start: Int, to end: Int) {
+  static func foldASCII(
+    _ source: UnsafePointer<UInt8>, into destination: UnsafeMutablePointer<UInt8>, from start: Int, to end: Int
+  ) {
     var index = start
     while index < end {
       let byte = source[index]

@@ -376,7 +376,8 @@ private struct RegexParser {
         return node
       }
       if node.matchesOnlyEmpty && rejection == nil {
-        rejection = "the quantifier '\(next)' at offset \(start) repeats something that matches no text "
+        rejection =
+          "the quantifier '\(next)' at offset \(start) repeats something that matches no text "
           + "(an anchor, assertion or empty group)"
       }
       if let modifier = peek(), modifier == "?" || modifier == "+" { index += 1 }

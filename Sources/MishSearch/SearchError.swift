@@ -45,7 +45,8 @@ extension SearchError {
   static func invalidCursor(_ detail: String) -> SearchError {
     SearchError(
       .invalidCursor, "invalid cursor: \(detail)",
-      hint: "Pass the next_cursor returned by the previous call with the same tool and path, or omit cursor to start over."
+      hint:
+        "Pass the next_cursor returned by the previous call with the same tool and path, or omit cursor to start over."
     )
   }
 }

@@ -274,7 +274,8 @@ private struct WildcardParser {
         if low <= high { set.ranges.append(low...high) }
         position += length
         previous = nil
-      } else if byte == UInt8(ascii: "[") && position + 1 < pattern.count && pattern[position + 1] == UInt8(ascii: ":") {
+      } else if byte == UInt8(ascii: "[") && position + 1 < pattern.count && pattern[position + 1] == UInt8(ascii: ":")
+      {
         let nameStart = position + 2
         var close = nameStart
         while close < pattern.count && pattern[close] != UInt8(ascii: "]") { close += 1 }

@@ -102,7 +102,9 @@ private func allPaths() -> [(path: String, isDirectory: Bool)] {
 struct GitignoreCase: CustomTestStringConvertible, Sendable {
   /// gitignore files by path; "info" stands for .git/info/exclude.
   let files: [String: String]
-  var testDescription: String { files.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.debugDescription)" }.joined(separator: "; ") }
+  var testDescription: String {
+    files.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.debugDescription)" }.joined(separator: "; ")
+  }
   init(_ root: String, _ others: [String: String] = [:]) {
     var files = others
     files[".gitignore"] = root
@@ -149,7 +151,9 @@ struct GitignoreVersusGitTests {
   private func stack(_ gitCase: GitignoreCase) -> GitignoreStack {
     var sets: [GitignoreRules] = []
     if let info = gitCase.files["info"] { sets.append(GitignoreRules(info, source: ".git/info/exclude")) }
-    let others = gitCase.files.keys.filter { $0 != "info" }.sorted { $0.split(separator: "/").count < $1.split(separator: "/").count }
+    let others = gitCase.files.keys.filter { $0 != "info" }.sorted {
+      $0.split(separator: "/").count < $1.split(separator: "/").count
+    }
     for path in others {
       let base = path.split(separator: "/").dropLast().joined(separator: "/")
       sets.append(GitignoreRules(gitCase.files[path]!, base: base))
@@ -180,13 +184,18 @@ struct GitignoreVersusGitTests {
   }
 
   @Test(arguments: gitCases)
-  func walkerListsWhatGitCallsUntracked(_ gitCase: GitignoreCase) throws {
+  func walkerListsWhatGitListsAsUntracked(_ gitCase: GitignoreCase) throws {
     let tree = makeRepository(gitCase)
     let output = tree.run(["git", "ls-files", "-o", "--exclude-standard", "-z"]).output
     let gitFiles = Set(nulFields(output))
     let walker = DirectoryWalker(rootFD: tree.fd, includeHidden: true, respectGitignore: true)
     let ours = Set(try walker.entries().filter { $0.type != .directory }.map(\.path))
     #expect(ours == gitFiles)
+    // And the complement: what git lists as ignored is exactly what the walker leaves out.
+    let ignoredOutput = tree.run(["git", "ls-files", "-o", "-i", "--exclude-standard", "-z"]).output
+    let everything = DirectoryWalker(rootFD: tree.fd, includeHidden: true, respectGitignore: false)
+    let all = Set(try everything.entries().filter { $0.type != .directory }.map(\.path))
+    #expect(all.subtracting(ours) == Set(nulFields(ignoredOutput)))
   }
 
   /// Random patterns over a small alphabet on random trees, seeded so a failure can be replayed.
@@ -207,10 +216,11 @@ struct GitignoreVersusGitTests {
       (0..<Int.random(in: 1...5, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
     }
     var gitignores: [String: String] = [".gitignore": (0..<4).map { _ in randomPattern() }.joined(separator: "\n")]
-    let directories = Set(leaves.flatMap { file -> [String] in
-      let parts = file.split(separator: "/").dropLast()
-      return parts.indices.map { parts[...$0].joined(separator: "/") }
-    })
+    let directories = Set(
+      leaves.flatMap { file -> [String] in
+        let parts = file.split(separator: "/").dropLast()
+        return parts.indices.map { parts[...$0].joined(separator: "/") }
+      })
     for directory in directories.sorted().prefix(3) where Bool.random(using: &random) {
       gitignores[directory + "/.gitignore"] = (0..<3).map { _ in randomPattern() }.joined(separator: "\n")
     }
@@ -220,7 +230,8 @@ struct GitignoreVersusGitTests {
     for (path, content) in gitignores { tree.write(path, content) }
     let paths = leaves.sorted().map { ($0, false) } + directories.sorted().map { ($0, true) }
     let input = Data(paths.map { $0.0 + "\0" }.joined().utf8)
-    let fields = nulFields(tree.run(["git", "check-ignore", "--no-index", "-v", "-n", "-z", "--stdin"], stdin: input).output)
+    let fields = nulFields(
+      tree.run(["git", "check-ignore", "--no-index", "-v", "-n", "-z", "--stdin"], stdin: input).output)
     #expect(fields.count == paths.count * 4, "seed \(seed)")
     guard fields.count == paths.count * 4 else { return }
     let stack = stack(GitignoreCase(gitignores[".gitignore"]!, gitignores.filter { $0.key != ".gitignore" }))

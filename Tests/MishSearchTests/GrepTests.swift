@@ -15,7 +15,9 @@ private func locations(_ result: GrepResult) -> [String] {
 struct GrepTests {
   private func codeTree() -> TempTree {
     let tree = TempTree()
-    tree.write("src/server.rs", """
+    tree.write(
+      "src/server.rs",
+      """
       use std::io;
 
       pub fn open_handler(ctx: &Context) {
@@ -42,9 +44,10 @@ struct GrepTests {
   @Test func caseInsensitiveLiteral() throws {
     let tree = codeTree()
     let ascii = try grep(tree, GrepQuery(pattern: "HANDLER", caseInsensitive: true))
-    #expect(locations(ascii) == [
-      "README.md:1:1", "notes/ünïcode.txt:1:13", "src/server.rs:3:13", "src/server.rs:8:12",
-    ])
+    #expect(
+      locations(ascii) == [
+        "README.md:1:1", "notes/ünïcode.txt:1:13", "src/server.rs:3:13", "src/server.rs:8:12",
+      ])
     let unicode = try grep(tree, GrepQuery(pattern: "ärger", caseInsensitive: true))
     #expect(locations(unicode) == ["notes/ünïcode.txt:2:9"])
     #expect(try grep(tree, GrepQuery(pattern: "HANDLER")).matches.isEmpty)
@@ -52,24 +55,30 @@ struct GrepTests {
 
   @Test func regexWithPCREStyleSyntax() throws {
     let tree = codeTree()
-    #expect(locations(try grep(tree, GrepQuery(pattern: #"fn\s+\w+_handler"#, isRegex: true))) == [
-      "src/server.rs:3:5", "src/server.rs:8:1",
-    ])
-    #expect(locations(try grep(tree, GrepQuery(pattern: "TODO|FIXME", isRegex: true))) == [
-      "src/server.rs:4:8", "src/util.rs:2:4",
-    ])
-    #expect(locations(try grep(tree, GrepQuery(pattern: "todo|fixme", isRegex: true, caseInsensitive: true))) == [
-      "src/server.rs:4:8", "src/util.rs:2:4", "src/util.rs:3:5",
-    ])
-    #expect(locations(try grep(tree, GrepQuery(pattern: #"(?i)\bstrasse\b|stra(?:ß)e"#, isRegex: true))) == [
-      "notes/ünïcode.txt:2:1",
-    ])
-    #expect(locations(try grep(tree, GrepQuery(pattern: #"^\S.*\{\}$"#, isRegex: true))) == [
-      "src/server.rs:8:1", "src/util.rs:1:1",
-    ])
-    #expect(locations(try grep(tree, GrepQuery(pattern: #"o\w+?_"#, isRegex: true, glob: GlobPattern("*.txt")))) == [
-      "notes/ünïcode.txt:1:8",
-    ])
+    #expect(
+      locations(try grep(tree, GrepQuery(pattern: #"fn\s+\w+_handler"#, isRegex: true))) == [
+        "src/server.rs:3:5", "src/server.rs:8:1",
+      ])
+    #expect(
+      locations(try grep(tree, GrepQuery(pattern: "TODO|FIXME", isRegex: true))) == [
+        "src/server.rs:4:8", "src/util.rs:2:4",
+      ])
+    #expect(
+      locations(try grep(tree, GrepQuery(pattern: "todo|fixme", isRegex: true, caseInsensitive: true))) == [
+        "src/server.rs:4:8", "src/util.rs:2:4", "src/util.rs:3:5",
+      ])
+    #expect(
+      locations(try grep(tree, GrepQuery(pattern: #"(?i)\bstrasse\b|stra(?:ß)e"#, isRegex: true))) == [
+        "notes/ünïcode.txt:2:1"
+      ])
+    #expect(
+      locations(try grep(tree, GrepQuery(pattern: #"^\S.*\{\}$"#, isRegex: true))) == [
+        "src/server.rs:8:1", "src/util.rs:1:1",
+      ])
+    #expect(
+      locations(try grep(tree, GrepQuery(pattern: #"o\w+?_"#, isRegex: true, glob: GlobPattern("*.txt")))) == [
+        "notes/ünïcode.txt:1:8"
+      ])
   }
 
   @Test func invalidRegexSaysWhatAndSuggestsLiteral() throws {
@@ -124,7 +133,8 @@ struct GrepTests {
     #expect(result.filesSkipped == 2)
     let everything = try grep(
       tree, GrepQuery(pattern: "needle", maxResults: 10_000, includeHidden: true, respectGitignore: false))
-    #expect(Set(everything.matches.map(\.path)) == [".hidden.txt", "big.txt", "ignored.txt", "late-nul.txt", "text.txt"])
+    #expect(
+      Set(everything.matches.map(\.path)) == [".hidden.txt", "big.txt", "ignored.txt", "late-nul.txt", "text.txt"])
   }
 
   @Test func longLinesAreCutAroundTheMatch() throws {
@@ -144,18 +154,24 @@ struct GrepTests {
   @Test func automatonThatOutgrowsItsCache() throws {
     let tree = TempTree()
     var random = SplitMix64(seed: 7)
-    let lines = (0..<600).map { _ in String((0..<40).map { _ in Bool.random(using: &random) ? "a" : "b" }) + (Bool.random(using: &random) ? "" : "c") }
+    let lines = (0..<600).map { _ in
+      String((0..<40).map { _ in Bool.random(using: &random) ? "a" : "b" }) + (Bool.random(using: &random) ? "" : "c")
+    }
     tree.write("ab.txt", lines.joined(separator: "\n") + "\n")
     let pattern = "[ab]*a[ab]{13}[cd]"
     let regex = try NSRegularExpression(pattern: pattern)
     let automaton = LazyDFA(RegexAnalysis.plan(of: pattern, caseInsensitive: false).automaton!, stateLimit: 256)
     let bytes = Array((lines.joined(separator: "\n") + "\n").utf8)
     var position = 0
-    while let hit = bytes.withUnsafeBufferPointer({ automaton.firstAccept($0.baseAddress!, from: position, to: $0.count) }) {
+    while let hit = bytes.withUnsafeBufferPointer({
+      automaton.firstAccept($0.baseAddress!, from: position, to: $0.count)
+    }) {
       position = bytes[hit...].firstIndex(of: 0x0A)! + 1
     }
     #expect(automaton.gaveUp)
-    let expected = lines.indices.filter { regex.firstMatch(in: lines[$0], range: NSRange(location: 0, length: lines[$0].utf16.count)) != nil }
+    let expected = lines.indices.filter {
+      regex.firstMatch(in: lines[$0], range: NSRange(location: 0, length: lines[$0].utf16.count)) != nil
+    }
     let result = try grep(tree, GrepQuery(pattern: pattern, isRegex: true, maxResults: 10_000))
     #expect(result.matches.map(\.line) == expected.map { $0 + 1 })
     #expect(!expected.isEmpty)
@@ -181,12 +197,15 @@ struct GrepTests {
         let path = "d\(directory)/f\(String(format: "%02d", file)).txt"
         let lines = (0..<40).map { $0 % 7 == file % 7 ? "match \($0)" : "filler \($0)" }
         tree.write(path, lines.joined(separator: "\n") + "\n")
-        for (index, line) in lines.enumerated() where line.hasPrefix("match") { expected.append("\(path):\(index + 1):1") }
+        for (index, line) in lines.enumerated() where line.hasPrefix("match") {
+          expected.append("\(path):\(index + 1):1")
+        }
       }
     }
     // Directory names sort bytewise: d0, d1, d10, d11, d2, ...
     expected.sort { lhs, rhs in
-      let l = lhs.split(separator: ":"), r = rhs.split(separator: ":")
+      let l = lhs.split(separator: ":")
+      let r = rhs.split(separator: ":")
       return l[0] == r[0] ? Int(l[1])! < Int(r[1])! : l[0].utf8.lexicographicallyPrecedes(r[0].utf8)
     }
     for _ in 0..<5 {
@@ -213,7 +232,8 @@ struct GrepTests {
       var cursor: String? = nil
       var pages = 0
       repeat {
-        let page = try grep(tree, GrepQuery(pattern: regex ? "x\\d" : "x", isRegex: regex, maxResults: pageSize, cursor: cursor))
+        let page = try grep(
+          tree, GrepQuery(pattern: regex ? "x\\d" : "x", isRegex: regex, maxResults: pageSize, cursor: cursor))
         #expect(page.matches.count <= pageSize)
         #expect((page.nextCursor != nil) == page.truncated)
         collected += page.matches
@@ -280,10 +300,13 @@ struct GrepVersusRipgrepTests {
     for file in 0..<120 {
       let depth = Int.random(in: 0...3, using: &random)
       let directories = (0..<depth).map { _ in ["src", "lib", "a", "B", "z-z", "sub"].randomElement(using: &random)! }
-      let path = (directories + ["file\(file).\(["rs", "txt", "md"].randomElement(using: &random)!)"]).joined(separator: "/")
+      let path = (directories + ["file\(file).\(["rs", "txt", "md"].randomElement(using: &random)!)"]).joined(
+        separator: "/")
       var lines: [String] = []
       for _ in 0..<Int.random(in: 0...30, using: &random) {
-        lines.append((0..<Int.random(in: 0...8, using: &random)).map { _ in words.randomElement(using: &random)! }.joined(separator: " "))
+        lines.append(
+          (0..<Int.random(in: 0...8, using: &random)).map { _ in words.randomElement(using: &random)! }.joined(
+            separator: " "))
       }
       tree.write(path, lines.joined(separator: Bool.random(using: &random) ? "\n" : "\r\n") + "\n")
     }
@@ -291,10 +314,13 @@ struct GrepVersusRipgrepTests {
   }
 
   @Test(arguments: [
-    ("handler", false, false), ("foo", false, false), ("FOO", false, true), ("äöü", false, true), ("(paren)", false, false),
+    ("handler", false, false), ("foo", false, false), ("FOO", false, true), ("äöü", false, true),
+    ("(paren)", false, false),
     ("a.c", true, false), (#"\bfoo\b"#, true, false), (#"x\d+"#, true, false), (#"fn\s+\w+_handler"#, true, false),
     ("TODO|Gamma", true, false), (#"^\s*alpha"#, true, false), (#"beta$"#, true, false), ("gamma|delta", true, true),
     (#"value=\d{2}"#, true, false), (#"[A-Z][a-z]+"#, true, false), (#"\t"#, true, false),
+    // Plain text in regex mode takes the literal path.
+    ("open_handler", true, false), ("gamma", true, true),
     // No selective literal: these run behind the byte automaton.
     (#"[A-Z]{3}"#, true, false), (#"\d+"#, true, false), (#"^\s*$"#, true, false), (#"[a-z]+_[a-z]+"#, true, false),
     (#"(a|b)c"#, true, false), (#"\S+\s\S+$"#, true, false), (#"[^\x00-\x7F]"#, true, false), (#"\w\W\w"#, true, false),
@@ -311,7 +337,8 @@ struct GrepVersusRipgrepTests {
         .map { String(decoding: $0, as: UTF8.self) }
       return "\(parts[0].dropFirst(2)):\(parts[1]):\(parts[2])"
     }
-    let ours = try tree.root.grep(GrepQuery(pattern: pattern, isRegex: isRegex, caseInsensitive: caseInsensitive, maxResults: 100_000))
+    let ours = try tree.root.grep(
+      GrepQuery(pattern: pattern, isRegex: isRegex, caseInsensitive: caseInsensitive, maxResults: 100_000))
     #expect(locations(ours) == expected)
     #expect(!expected.isEmpty)
   }

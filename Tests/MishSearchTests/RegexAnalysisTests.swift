@@ -54,14 +54,16 @@ struct RegexAnalysisTests {
     var random = SplitMix64(seed: seed)
     let pieces = [
       "a", "b", "c", "ab", "(", ")", "|", "?", "*", "+", "{1,2}", "{2}", ".", "[ab]", "[^a]", #"\w"#, #"\b"#, "(?:",
-      "(?i)", "^", "$", #"\."#, "é", "A", "+?", #"\d"#, #"\S"#, "[a-c]", "[^é]", "[é-ü]", #"[\w.]"#, "(?=a)", #"\1"#,
+      "(?i)", "^", "$", #"\."#, "é", "A", "+?", #"\d"#, #"\S"#, "[a-c]", "[^é]", "[é-ü]", #"[\w.]"#, "(?=a)",
+      #"\1"#,
       "[[:alpha:]]", #"\p{L}"#, " ", "{0,3}",
     ]
     let alphabet = ["a", "b", "c", "A", "B", ".", " ", "é", "É", "x", "1", "٣", "\u{00A0}", "ü"]
     var checkedLiterals = 0
     var checkedAutomata = 0
     for _ in 0..<300 {
-      let pattern = (0..<Int.random(in: 1...7, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+      let pattern = (0..<Int.random(in: 1...7, using: &random)).map { _ in pieces.randomElement(using: &random)! }
+        .joined()
       let caseInsensitive = Bool.random(using: &random)
       // Patterns the grep engine refuses (quantified anchors, on which ICU can spin for seconds) are not run.
       guard RegexAnalysis.rejection(pattern) == nil,
@@ -72,7 +74,8 @@ struct RegexAnalysisTests {
       let plan = RegexAnalysis.plan(of: pattern, caseInsensitive: caseInsensitive)
       let automaton = plan.automaton.map { LazyDFA($0) }
       for _ in 0..<40 {
-        let line = (0..<Int.random(in: 0...12, using: &random)).map { _ in alphabet.randomElement(using: &random)! }.joined()
+        let line = (0..<Int.random(in: 0...12, using: &random)).map { _ in alphabet.randomElement(using: &random)! }
+          .joined()
         let range = NSRange(location: 0, length: line.utf16.count)
         guard regex.firstMatch(in: line, range: range) != nil else { continue }
         if let requirement = plan.requirement {
@@ -82,7 +85,8 @@ struct RegexAnalysisTests {
           let found = requirement.literals.contains { literal in
             haystack.indices.contains { haystack[$0...].starts(with: literal) }
           }
-          #expect(found, "seed \(seed): /\(pattern)/ ci=\(caseInsensitive) matches \"\(line)\" but the prefilter wants \(requirement.literals.map { String(decoding: $0, as: UTF8.self) })")
+          let wanted = requirement.literals.map { String(decoding: $0, as: UTF8.self) }
+          #expect(found, "seed \(seed): /\(pattern)/ ci=\(caseInsensitive) matches \"\(line)\"; prefilter: \(wanted)")
         }
         if let automaton, !automaton.acceptsEverything {
           checkedAutomata += 1

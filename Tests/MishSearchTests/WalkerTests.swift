@@ -34,9 +34,10 @@ struct WalkerTests {
   @Test func ordersDepthFirstByBytes() throws {
     let tree = makeTree()
     let entries = try DirectoryWalker(rootFD: tree.fd).entries()
-    #expect(entries.map(\.path) == [
-      "A.txt", "a", "a/b", "a/b/c.txt", "a/up", "a/z.txt", "a-c.txt", "b.txt", "empty", "link", "rootlink",
-    ])
+    #expect(
+      entries.map(\.path) == [
+        "A.txt", "a", "a/b", "a/b/c.txt", "a/up", "a/z.txt", "a-c.txt", "b.txt", "empty", "link", "rootlink",
+      ])
     #expect(entries.map(\.depth) == [1, 1, 2, 3, 2, 2, 1, 1, 1, 1, 1])
     let types = Dictionary(uniqueKeysWithValues: entries.map { ($0.path, $0.type) })
     #expect(types["a"] == .directory && types["b.txt"] == .file && types["link"] == .symlink)
@@ -48,7 +49,8 @@ struct WalkerTests {
     let tree = makeTree()
     let entries = try DirectoryWalker(rootFD: tree.fd, includeHidden: true, respectGitignore: false).entries()
     #expect(entries.first { $0.path == "rootlink" }?.type == .symlink)
-    #expect(!entries.contains { $0.path.hasPrefix("rootlink/") || $0.path.hasPrefix("link/") || $0.path.hasPrefix("a/up/") })
+    #expect(
+      !entries.contains { $0.path.hasPrefix("rootlink/") || $0.path.hasPrefix("link/") || $0.path.hasPrefix("a/up/") })
   }
 
   @Test func depthLimitsLevels() throws {
@@ -112,7 +114,8 @@ struct WalkerTests {
     let withHidden = try DirectoryWalker(rootFD: tree.fd, includeHidden: true).entries().map(\.path)
     #expect(withHidden == [".gitignore", "src", "src/.gitignore", "src/keep.log", "src/main.c"])
     // Root rules apply below a start directory; the start directory itself is entered even when ignored.
-    #expect(try DirectoryWalker(rootFD: tree.fd, startPath: "src").entries().map(\.path) == ["src/keep.log", "src/main.c"])
+    #expect(
+      try DirectoryWalker(rootFD: tree.fd, startPath: "src").entries().map(\.path) == ["src/keep.log", "src/main.c"])
     #expect(try DirectoryWalker(rootFD: tree.fd, startPath: "build").entries().map(\.path) == ["build/out.o"])
     let unfiltered = try DirectoryWalker(rootFD: tree.fd, respectGitignore: false).entries().map(\.path)
     #expect(unfiltered.contains("top.log") && unfiltered.contains("build/out.o"))
