@@ -17,32 +17,38 @@ targets += [
   .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 ]
 
+// MARK: - Test support shared by every test target (seeded generator)
+
+targets += [
+  .target(name: "MishTestSupport", path: "Tests/MishTestSupport"),
+]
+
 // MARK: - MishJSON: values, parser, serializer, JSON Schema
 
 targets += [
   .target(name: "MishJSON"),
-  .testTarget(name: "MishJSONTests", dependencies: ["MishJSON"]),
+  .testTarget(name: "MishJSONTests", dependencies: ["MishJSON", "MishTestSupport"]),
 ]
 
 // MARK: - MishRPC: JSON-RPC messages, framing, errors, the operation registry
 
 targets += [
   .target(name: "MishRPC", dependencies: ["MishJSON"]),
-  .testTarget(name: "MishRPCTests", dependencies: ["MishRPC", "MishJSON"]),
+  .testTarget(name: "MishRPCTests", dependencies: ["MishRPC", "MishJSON", "MishTestSupport"]),
 ]
 
 // MARK: - MishText: pure text logic (EOL, edit matching, diffs, patches)
 
 targets += [
   .target(name: "MishText"),
-  .testTarget(name: "MishTextTests", dependencies: ["MishText"]),
+  .testTarget(name: "MishTextTests", dependencies: ["MishText", "MishTestSupport"]),
 ]
 
 // MARK: - MishSearch: gitignore, glob, directory walking, grep
 
 targets += [
   .target(name: "MishSearch", dependencies: ["CMishSys"]),
-  .testTarget(name: "MishSearchTests", dependencies: ["MishSearch"]),
+  .testTarget(name: "MishSearchTests", dependencies: ["MishSearch", "MishTestSupport"]),
 ]
 
 // MARK: - MishFiles: confinement beneath the root and the fs/* tools
@@ -59,7 +65,7 @@ targets += [
       "MishText",
     ]
   ),
-  .testTarget(name: "MishFilesTests", dependencies: ["MishFiles", "MishJSON", "MishRPC"]),
+  .testTarget(name: "MishFilesTests", dependencies: ["MishFiles", "MishJSON", "MishRPC", "MishTestSupport"]),
 ]
 
 // MARK: - MishServer: stdio transport, dispatch, MCP and native faces
@@ -70,6 +76,7 @@ targets += [
     name: "MishServerTests",
     dependencies: [
       "MishCLI",
+      "MishTestSupport",
       "MishJSON",
       "MishRPC",
       "MishServer",
@@ -106,7 +113,7 @@ targets += [
     ]
   ),
   .executableTarget(name: "mish", dependencies: ["MishCLI"]),
-  .testTarget(name: "MishCLITests", dependencies: ["MishCLI", "MishJSON", "MishSession"]),
+  .testTarget(name: "MishCLITests", dependencies: ["MishCLI", "MishJSON", "MishSession", "MishTestSupport"]),
 ]
 
 let package = Package(

@@ -3,6 +3,7 @@ import MishFiles
 import MishJSON
 import MishRPC
 import Testing
+@_exported import MishTestSupport
 
 /// A scratch root with the file tools over it, called the way the server calls them: params validated against the
 /// schema first, result checked against the result schema after.
@@ -81,14 +82,3 @@ final class Scratch {
   }
 }
 
-struct SplitMix64: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}

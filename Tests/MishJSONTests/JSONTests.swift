@@ -1,5 +1,6 @@
 import MishJSON
 import Testing
+@_exported import MishTestSupport
 
 @Suite struct JSONParserTests {
   static let valid: [(String, JSONValue)] = [
@@ -123,15 +124,3 @@ import Testing
   }
 }
 
-/// A seeded generator so property tests are repeatable: failures print the seed.
-struct SplitMix64: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}

@@ -3,6 +3,7 @@ import Glibc
 import Testing
 
 @testable import MishSearch
+@_exported import MishTestSupport
 
 /// A real directory under /tmp, removed when released, with helpers to populate it.
 final class TempTree {
@@ -76,19 +77,6 @@ final class TempTree {
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, data)
-  }
-}
-
-/// SplitMix64: a small seeded generator, so failing property tests can be replayed from the printed seed.
-struct SplitMix64: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }
 

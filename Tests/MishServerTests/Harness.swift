@@ -4,6 +4,7 @@ import Foundation
 import Glibc
 import MishJSON
 import Testing
+@_exported import MishTestSupport
 
 // MARK: - Errors, seeds, randomness
 
@@ -18,19 +19,6 @@ enum TestSeed {
     if let text = ProcessInfo.processInfo.environment["MISH_TEST_SEED"], let seed = UInt64(text) { return seed }
     return UInt64.random(in: 1...UInt64.max)
   }()
-}
-
-/// SplitMix64: tiny, fast, and the same sequence everywhere for one seed.
-struct SplitMix64: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
 }
 
 // MARK: - The binary under test
