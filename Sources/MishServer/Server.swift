@@ -48,7 +48,6 @@ public final class Server: Sendable {
   let scheduler = Scheduler()
   let live = Mutex<[RequestID: LiveRequest]>([:])
   let inflight = InflightCounter()
-  let negotiatedVersion = Mutex<String?>(nil)
 
   /// A request between admission and reply, so it can be cancelled.
   final class LiveRequest: Sendable {
@@ -269,7 +268,6 @@ public final class Server: Sendable {
     case "initialize":
       let requested = params["protocolVersion"]?.stringValue
       let version = requested.flatMap { MCPVersions.legacy.contains($0) ? $0 : nil } ?? MCPVersions.legacy.last!
-      negotiatedVersion.withLock { $0 = version }
       logger.info(
         "initialize from \(params["clientInfo"]?["name"]?.stringValue ?? "a client"): asked \(requested ?? "nothing"), speaking \(version)")
       responder.succeed([
