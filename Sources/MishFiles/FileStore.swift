@@ -11,10 +11,9 @@ struct LoadedFile {
   var resolved: String
 }
 
-/// What a write did.
+/// What a write did. (Callers hash the bytes themselves, once, when they report a hash.)
 struct WriteOutcome {
   var created: Bool
-  var sha256: String
   var resolved: String
 }
 
@@ -23,7 +22,7 @@ extension Workspace {
   static let maxFileBytes = 512 << 20
 
   func readFile(_ path: String, doing action: String = "reading") throws(ToolError) -> LoadedFile {
-    let file = try open(path, flags: O_RDONLY | O_NONBLOCK | O_NOCTTY, doing: action)
+    let (file, resolved) = try openResolved(path, flags: O_RDONLY | O_NONBLOCK | O_NOCTTY, doing: action)
     var info = stat()
     guard fstat(file.raw, &info) == 0 else { throw pathError(errno, relative(path), doing: action) }
     try Self.requireRegular(info, relative(path))
@@ -33,7 +32,7 @@ extension Workspace {
         hint: "Use fs_grep to search it, or exec a command that streams it.")
     }
     let bytes = try readAll(file.raw, sizeHint: Int(info.st_size))
-    return LoadedFile(bytes: bytes, info: info, resolved: resolvedRelativePath(of: file.raw) ?? relative(path))
+    return LoadedFile(bytes: bytes, info: info, resolved: resolved)
   }
 
   static func requireRegular(_ info: stat, _ path: String) throws(ToolError) {
@@ -61,11 +60,10 @@ extension Workspace {
     let requested = try confined(path, doing: action)
     try refuseGitPath(requested, doing: action)
     do throws(ToolError) {
-      let file = try open(path, flags: mish_O_PATH, doing: action)
+      let (file, resolved) = try openResolved(path, flags: mish_O_PATH, doing: action)
       var info = stat()
       guard fstat(file.raw, &info) == 0 else { throw pathError(errno, requested, doing: action) }
       try Self.requireRegular(info, requested)
-      let resolved = resolvedRelativePath(of: file.raw) ?? requested
       try refuseGitPath(resolved, doing: action)
       if info.st_nlink > 1 {
         throw ToolError(
@@ -134,7 +132,7 @@ extension Workspace {
       }
       throw pathError(code, target.resolved, doing: "renaming into place")
     }
-    return WriteOutcome(created: target.existing == nil, sha256: SHA256.hex(bytes), resolved: target.resolved)
+    return WriteOutcome(created: target.existing == nil, resolved: target.resolved)
   }
 
   static let newFileMode: mode_t = {

@@ -47,6 +47,7 @@ public final class Workspace: Sendable {
   /// comes back absolute ("/…"), which every caller refuses as outside the root before touching anything. The kernel
   /// still resolves whatever is left (symlinks included) beneath the root fd: this tidying is not the boundary.
   public func relative(_ path: String) -> String {
+    if Self.isTidyRelative(path) { return path }
     var path = path
     if path.hasPrefix("/") {
       let tidy = "/" + Self.lexicalComponents(path).joined(separator: "/")
@@ -73,6 +74,28 @@ public final class Workspace: Sendable {
     return parts.joined(separator: "/")
   }
 
+  /// True for "a/b.txt"-style paths that tidying would leave as they are (no leading or doubled slash, no "." or
+  /// ".." component, no trailing slash): the common case, checked without allocating.
+  static func isTidyRelative(_ path: String) -> Bool {
+    var path = path
+    return path.withUTF8 { isTidyRelative(bytes: $0) }
+  }
+
+  static func isTidyRelative(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    let slash = UInt8(ascii: "/")
+    let dot = UInt8(ascii: ".")
+    guard let first = bytes.first, let last = bytes.last, first != slash, last != slash else { return false }
+    var componentStart = 0
+    for index in 0...bytes.count {
+      guard index == bytes.count || bytes[index] == slash else { continue }
+      let length = index - componentStart
+      if length == 0 { return false }
+      if bytes[componentStart] == dot && (length == 1 || (length == 2 && bytes[componentStart + 1] == dot)) { return false }
+      componentStart = index + 1
+    }
+    return true
+  }
+
   static func lexicalComponents(_ path: String) -> [Substring] {
     var parts: [Substring] = []
     for part in path.split(separator: "/") where part != "." {
@@ -90,10 +113,26 @@ public final class Workspace: Sendable {
 
   /// Opens `path` beneath the root. The corresponding C function is `openat2`.
   func open(_ path: String, flags: Int32, mode: mode_t = 0, doing action: String) throws(ToolError) -> OwnedFD {
+    try openResolved(path, flags: flags, mode: mode, doing: action).fd
+  }
+
+  /// Opens `path` beneath the root and says where it really is. Paths without symlinks (the common case) are
+  /// resolved with RESOLVE_NO_SYMLINKS and need no lookup; only a path through a symlink asks the kernel for the fd's
+  /// path.
+  func openResolved(
+    _ path: String, flags: Int32, mode: mode_t = 0, doing action: String
+  ) throws(ToolError) -> (fd: OwnedFD, resolved: String) {
     let relative = try confined(path, doing: action)
-    let fd = retrying { mish_openat2(rootFD.raw, relative.isEmpty ? "." : relative, UInt64(flags | O_CLOEXEC), UInt64(mode), Self.resolveFlags) }
+    let name = relative.isEmpty ? "." : relative
+    let plain = retrying {
+      mish_openat2(rootFD.raw, name, UInt64(flags | O_CLOEXEC), UInt64(mode), Self.resolveFlags | UInt64(MISH_RESOLVE_NO_SYMLINKS))
+    }
+    if plain >= 0 { return (OwnedFD(plain), relative) }
+    guard errno == ELOOP else { throw pathError(errno, relative, doing: action) }
+    let fd = retrying { mish_openat2(rootFD.raw, name, UInt64(flags | O_CLOEXEC), UInt64(mode), Self.resolveFlags) }
     guard fd >= 0 else { throw pathError(errno, relative, doing: action) }
-    return OwnedFD(fd)
+    let owned = OwnedFD(fd)
+    return (owned, resolvedRelativePath(of: fd) ?? relative)
   }
 
   /// The directory holding `path` (opened beneath the root) and the last component's name, for `*at` calls that
@@ -112,8 +151,7 @@ public final class Workspace: Sendable {
     if name == ".." {
       throw ToolError(.outsideRoot, "\(path) ends in \"..\"", hint: "Name the file or directory itself.")
     }
-    let dir = try open(parent, flags: mish_O_PATH | O_DIRECTORY, doing: action)
-    let dirPath = resolvedRelativePath(of: dir.raw) ?? parent
+    let (dir, dirPath) = try openResolved(parent, flags: mish_O_PATH | O_DIRECTORY, doing: action)
     return Parent(dir: dir, name: name, relative: relative, resolved: dirPath.isEmpty ? name : dirPath + "/" + name)
   }
 
@@ -131,17 +169,16 @@ public final class Workspace: Sendable {
   /// created outside the root or inside `.git`: each level is opened beneath the root and checked before the next.
   func makeDirectories(_ relativeDir: String, doing action: String) throws(ToolError) {
     let relativeDir = try confined(relativeDir, doing: action)
-    var current = try open("", flags: mish_O_PATH | O_DIRECTORY, doing: action)
+    var (current, here) = try openResolved("", flags: mish_O_PATH | O_DIRECTORY, doing: action)
     var walked = ""
     for component in relativeDir.split(separator: "/") {
       let name = String(component)
-      let here = resolvedRelativePath(of: current.raw) ?? walked
       try refuseGitPath(here.isEmpty ? name : here + "/" + name, doing: action)
       walked = walked.isEmpty ? name : walked + "/" + name
       if retrying({ mkdirat(current.raw, name, 0o777) }) != 0, errno != EEXIST {
         throw pathError(errno, walked, doing: action)
       }
-      current = try open(walked, flags: mish_O_PATH | O_DIRECTORY, doing: action)
+      (current, here) = try openResolved(walked, flags: mish_O_PATH | O_DIRECTORY, doing: action)
     }
   }
 
@@ -180,24 +217,18 @@ extension Workspace {
   func orderingKey(_ path: String) -> String {
     let relative = relative(path)
     if relative.hasPrefix("/") || relative.isEmpty { return relative }
+    // The longest prefix that exists, resolved; the rest (not created yet) appended as spelt.
     var head = relative
     var tail: [Substring] = []
     while true {
-      let fd = mish_openat2(rootFD.raw, head.isEmpty ? "." : head, UInt64(mish_O_PATH | O_CLOEXEC), 0, Self.resolveFlags)
-      if fd >= 0 {
-        let resolved = resolvedRelativePath(of: fd) ?? head
-        close(fd)
-        let rest = tail.reversed().joined(separator: "/")
-        return [resolved, rest].filter { !$0.isEmpty }.joined(separator: "/")
+      if let (_, resolved) = try? openResolved(head, flags: mish_O_PATH, doing: "ordering") {
+        return ([resolved] + tail.reversed().map(String.init)).filter { !$0.isEmpty }.joined(separator: "/")
       }
-      guard !head.isEmpty else { return relative }
-      if let slash = head.lastIndex(of: "/") {
-        tail.append(head[head.index(after: slash)...])
-        head = String(head[..<slash])
-      } else {
-        tail.append(Substring(head))
-        head = ""
+      guard let slash = head.lastIndex(of: "/") else {
+        return tail.isEmpty ? head : ([head] + tail.reversed().map(String.init)).joined(separator: "/")
       }
+      tail.append(head[head.index(after: slash)...])
+      head = String(head[..<slash])
     }
   }
 }

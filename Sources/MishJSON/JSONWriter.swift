@@ -5,7 +5,8 @@ public struct JSONWriter {
   public init(reservingCapacity capacity: Int = 256) { bytes.reserveCapacity(capacity) }
 
   public static func encode(_ value: JSONValue) -> [UInt8] {
-    var writer = JSONWriter()
+    // Replies often carry file content: start big enough that most never regrow.
+    var writer = JSONWriter(reservingCapacity: 16 << 10)
     writer.write(value)
     return writer.bytes
   }
@@ -94,21 +95,30 @@ public struct JSONWriter {
   }
 
   static let hex: [UInt8] = Array("0123456789abcdef".utf8)
-  /// 1 for bytes that need escaping inside a JSON string.
-  static let escapeTable: [UInt8] = (0..<256).map { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C ? 1 : 0 }
 
   public mutating func writeString(_ string: String) {
     bytes.append(UInt8(ascii: "\""))
     var string = string
-    let table = Self.escapeTable
     string.withUTF8 { utf8 in
+      guard let base = utf8.baseAddress else { return }
+      let count = utf8.count
       var runStart = 0
-      table.withUnsafeBufferPointer { table in
-      for i in 0..<utf8.count {
-        let byte = utf8[i]
-        if table[Int(byte)] == 0 { continue }
-        if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
-        runStart = i + 1
+      var i = 0
+      while i < count {
+        // Eight bytes at a time: skip words with no control byte, quote or backslash.
+        if i + 8 <= count {
+          let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+          if !Self.wordNeedsEscape(word) {
+            i += 8
+            continue
+          }
+        }
+        let byte = base[i]
+        if byte >= 0x20 && byte != 0x22 && byte != 0x5C {
+          i += 1
+          continue
+        }
+        if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: i - runStart)) }
         switch byte {
         case 0x22: bytes.append(contentsOf: [0x5C, 0x22])
         case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])
@@ -118,11 +128,25 @@ public struct JSONWriter {
         default:
           bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, Self.hex[Int(byte >> 4)], Self.hex[Int(byte & 0xF)]])
         }
+        i += 1
+        runStart = i
       }
-      }
-      if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<utf8.count])) }
+      if runStart < count { bytes.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: count - runStart)) }
     }
     bytes.append(UInt8(ascii: "\""))
+  }
+
+  /// Whether any byte of the word is below 0x20, a quote or a backslash (the classic SWAR zero-byte tests).
+  @inline(__always)
+  static func wordNeedsEscape(_ word: UInt64) -> Bool {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    let below0x20 = (word &- ones &* 0x20) & ~word & highs
+    let quote = word ^ (ones &* 0x22)
+    let backslash = word ^ (ones &* 0x5C)
+    let hasQuote = (quote &- ones) & ~quote & highs
+    let hasBackslash = (backslash &- ones) & ~backslash & highs
+    return (below0x20 | hasQuote | hasBackslash) != 0
   }
 }
 

@@ -125,13 +125,17 @@ public struct OperationSpec: Sendable {
   public let handler: Handler
   /// The one compact text item an agent can act on alone.
   public let render: @Sendable (JSONValue) -> String
+  /// Short, bounded blocking work (a stat, a ranged read): the reading thread may run it itself instead of handing
+  /// it to a worker, which saves a thread wake-up on every call of a one-request-at-a-time client.
+  public let isQuick: Bool
 
   public init(
     name: String, title: String, summary: String, params: JSONValue, result: JSONValue, annotations: Annotations,
-    footprint: @escaping @Sendable (Args) -> Footprint = { _ in .none },
+    footprint: @escaping @Sendable (Args) -> Footprint = { _ in .none }, isQuick: Bool = false,
     render: @escaping @Sendable (JSONValue) -> String,
     handler: Handler
   ) {
+    self.isQuick = isQuick
     self.name = name
     self.title = title
     self.summary = summary

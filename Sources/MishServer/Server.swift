@@ -48,6 +48,9 @@ public final class Server: Sendable {
   let scheduler = Scheduler()
   let live = Mutex<[RequestID: LiveRequest]>([:])
   let inflight = InflightCounter()
+  /// Set by the reading thread while it handles the last request of a chunk: one quick operation may then run on
+  /// that thread (see `OperationSpec.isQuick`).
+  let inlineSlot = Atomic(false)
 
   /// A request between admission and reply, so it can be cancelled.
   final class LiveRequest: Sendable {
@@ -80,7 +83,13 @@ public final class Server: Sendable {
         break readLoop
       }
       if n == 0 { break readLoop }
-      for event in parser.feed(buffer[0..<n]) { handle(event) }
+      let events = parser.feed(buffer[0..<n])
+      for (index, event) in events.enumerated() {
+        // Only the chunk's last request may run here: nothing read after it is waiting behind it.
+        inlineSlot.store(index == events.count - 1, ordering: .relaxed)
+        handle(event)
+      }
+      inlineSlot.store(false, ordering: .relaxed)
     }
     for event in parser.finish() { handle(event) }
     inflight.waitUntilZero()
@@ -405,7 +414,7 @@ public final class Server: Sendable {
           scheduler.finish(ticket)
           finishCall(outcome)
         }
-        pool.submit(job)
+        if operation.isQuick, inlineSlot.exchange(false, ordering: .relaxed) { job() } else { pool.submit(job) }
       case .async(let handler):
         let task = Task { [self] in
           let outcome: Result<JSONValue, ToolError>

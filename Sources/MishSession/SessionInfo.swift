@@ -36,7 +36,7 @@ enum SessionInfo {
                   "head": .required(Schema.nullable(Schema.string("Commit HEAD points at; null in a repository with no commits."))),
                 ]))),
         ]),
-      annotations: .readOnly,
+      annotations: .readOnly, isQuick: true,
       render: render,
       handler: .blocking { _, _ in
         let git = GitHead.read(root: workspace.rootPath)

@@ -67,8 +67,8 @@ extension FileTools {
         case .failure(let failure): throw toolError(failure, path: target.resolved, editCount: edits.count)
         }
         let diff = unifiedDiff(old: original, new: outcome.content, oldPath: target.resolved, newPath: target.resolved)
-        var sha = SHA256.hex(outcome.content)
-        if !dryRun { sha = try workspace.commitWrite(outcome.content, to: target, createOnly: false).sha256 }
+        if !dryRun { _ = try workspace.commitWrite(outcome.content, to: target, createOnly: false) }
+        let sha = SHA256.hex(outcome.content)
         return [
           "path": .string(target.resolved), "sha256": .string(sha), "applied": .int(outcome.replacements),
           "diff": .string(diff), "dry_run": .bool(dryRun), "notes": JSONValue(outcome.notes),

@@ -37,7 +37,7 @@ extension FileTools {
       name: "fs/read", title: "Read file",
       summary: "Read a text file (or a range of its lines) with its SHA-256, line count and line-ending kind. Binary files are detected and not dumped.",
       params: readParams, result: readResultSchema, annotations: .readOnly,
-      footprint: reads(workspace, "path"),
+      footprint: reads(workspace, "path"), isQuick: true,
       render: renderRead,
       handler: .blocking { args, _ throws(ToolError) in
         try readResult(
@@ -91,10 +91,7 @@ extension FileTools {
         while lineStart < bytes.count {
           var end = lineStart
           while end < bytes.count, bytes[end] != 0x0A { end += 1 }
-          let digits = Array(String(number).utf8)
-          if digits.count < 6 { out.append(contentsOf: repeatElement(0x20, count: 6 - digits.count)) }
-          out.append(contentsOf: digits)
-          out.append(0x09)
+          appendLineNumber(number, to: &out)
           let stop = end > lineStart && bytes[end - 1] == 0x0D ? end - 1 : end
           out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[lineStart..<stop]))
           out.append(0x0A)
@@ -109,6 +106,25 @@ extension FileTools {
     if total == 0 { status = "[\(path): empty file, sha256 \(sha)" }
     return String(decoding: out, as: UTF8.self) + status + "]"
   }
+}
+
+/// `cat -n` style: the number right-aligned in six columns, then a tab.
+@inline(__always)
+private func appendLineNumber(_ number: Int, to out: inout [UInt8]) {
+  var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+    (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+  var count = 0
+  withUnsafeMutableBytes(of: &digits) { buffer in
+    var value = number
+    repeat {
+      buffer[19 - count] = UInt8(ascii: "0") + UInt8(value % 10)
+      value /= 10
+      count += 1
+    } while value > 0
+    if count < 6 { out.append(contentsOf: repeatElement(0x20, count: 6 - count)) }
+    out.append(contentsOf: buffer[(20 - count)...])
+  }
+  out.append(0x09)
 }
 
 /// The byte range of the lines a read returns. Lines end at "\n"; a final line without one still counts.

@@ -31,7 +31,7 @@ extension FileTools {
           "link_target": .optional(Schema.nullable(Schema.string("Where a symlink points, as stored in the link."))),
         ]),
       annotations: .readOnly,
-      footprint: reads(workspace, "path"),
+      footprint: reads(workspace, "path"), isQuick: true,
       render: { result in
         var line = "\(result["path"]?.stringValue ?? ""): \(result["type"]?.stringValue ?? ""), \(result["size"]?.intValue ?? 0) bytes, mode \(result["mode"]?.stringValue ?? ""), modified \(result["mtime"]?.stringValue ?? "")"
         if let target = result["link_target"]?.stringValue { line += ", -> \(target)" }

@@ -48,7 +48,7 @@ extension FileTools {
         }
         let outcome = try workspace.commitWrite(content, to: target, createOnly: createOnly || target.existing == nil)
         return [
-          "path": .string(outcome.resolved), "sha256": .string(outcome.sha256), "bytes": .int(content.count),
+          "path": .string(outcome.resolved), "sha256": .string(SHA256.hex(content)), "bytes": .int(content.count),
           "created": .bool(outcome.created),
         ]
       })
