@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Turns a benchmark's raw JSON lines (rtclient's summaries plus context lines) into a Markdown table with ratios.
+
+    summarize.py rpc|grep|edit RESULTS.jsonl
+
+When a label/phase was measured in several rounds, each figure is the median over the rounds.
+"""
+
+import json
+import statistics
+import sys
+
+FIELDS = ("p50_ms", "p99_ms", "mean_ms", "min_ms", "max_ms", "calls_per_s", "reply_bytes")
+
+
+def load(path):
+    context, groups = {}, {}
+    for line in open(path):
+        line = line.strip()
+        if not line:
+            continue
+        rec = json.loads(line)
+        if "phase" not in rec:
+            context.setdefault(rec["label"], []).append(rec)
+            continue
+        groups.setdefault((rec["label"], rec["phase"]), []).append(rec)
+    merged = {}
+    for key, recs in groups.items():
+        m = {f: statistics.median(r[f] for r in recs) for f in FIELDS if f in recs[0]}
+        m["n"] = recs[0]["n"]
+        m["rounds"] = len(recs)
+        m["samples_ms"] = [s for r in recs for s in r.get("samples_ms", [])]
+        merged[key] = m
+    return context, merged
+
+
+def ms(x):
+    return f"{x:.3f}" if x < 10 else f"{x:.1f}"
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}×" if b else "n/a"
+
+
+def header(context):
+    out = []
+    for c in context.get("context", [])[:1]:
+        out.append(f"Measured {c['date']} on {c['cores']} cores (load average at start {c['loadavg']}), "
+                   f"{c['mish']} at {c['commit']}.")
+    for c in context.get("peer-info", [])[:1]:
+        out.append(f"Peer: {c['package']} (MCP Python SDK {c['mcp_sdk']}).")
+    for c in context.get("tools", [])[:1]:
+        out.append(" ".join(f"{k}: {v}." for k, v in c.items() if k != "label"))
+    return out
+
+
+def rpc(context, m):
+    lines = ["## RPC round trip (tools/call, 4 KB file)", ""] + header(context) + [""]
+    lines += ["| server | layout | phase | n × rounds | p50 ms | p99 ms | mean ms | calls/s | reply bytes |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    layouts = (("", "spread"), ("@split", "split"), ("@1core", "1 core"))
+    for suffix, layout in layouts:
+        for label in ("floor", "mish", "peer"):
+            for phase in ("sequential", "concurrent"):
+                r = m.get((label + suffix, phase))
+                if r:
+                    lines.append(f"| {label} | {layout} | {phase} | {r['n']} × {r['rounds']} | {ms(r['p50_ms'])} | "
+                                 f"{ms(r['p99_ms'])} | {ms(r['mean_ms'])} | {r['calls_per_s']:.0f} | "
+                                 f"{r['reply_bytes']:.0f} |")
+    lines += ["", "| ratio | layout | sequential p50 | sequential mean | 8-way p50 | 8-way calls/s |",
+              "|---|---|---|---|---|---|"]
+    for suffix, layout in layouts:
+        for name, num, den in (("mish / floor (target ≤ 1.5×)", "mish", "floor"), ("peer / mish", "peer", "mish")):
+            a, b = m.get((num + suffix, "sequential")), m.get((den + suffix, "sequential"))
+            ac, bc = m.get((num + suffix, "concurrent")), m.get((den + suffix, "concurrent"))
+            if not (a and b and ac and bc):
+                continue
+            # Throughput is inverted (den/num) so every column reads "how many times slower num is than den".
+            lines.append(f"| {name} | {layout} | {ratio(a['p50_ms'], b['p50_ms'])} | "
+                         f"{ratio(a['mean_ms'], b['mean_ms'])} | {ratio(ac['p50_ms'], bc['p50_ms'])} | "
+                         f"{ratio(bc['calls_per_s'], ac['calls_per_s'])} |")
+    lines += ["", "Every ratio reads as “times slower”: for calls/s it is the denominator's rate over the "
+              "numerator's. Layouts: “spread”, placement left to the scheduler (the floor is bimodal there: same "
+              "core or not); “split”, client on core 0 and server on core 1 (every round trip crosses cores); "
+              "“1 core”, both on core 0."]
+    return lines
+
+
+def grep(context, m):
+    lines = ["## Grep (generated tree, warm cache, median of the timed runs)", ""] + header(context) + [""]
+    lines += ["| search | rg ms | mish fs/grep ms | mish / rg (target ≤ 1.5×) | matches |", "|---|---|---|---|---|"]
+    for kind in ("literal", "regex"):
+        rg, mi = m.get((f"rg-{kind}", "exec")), m.get((f"mish-{kind}", "sequential"))
+        count = next((c.get("matches") for c in context.get(f"check-{kind}", [])), "?")
+        if rg and mi:
+            lines.append(f"| {kind} | {ms(rg['p50_ms'])} | {ms(mi['p50_ms'])} | {ratio(mi['p50_ms'], rg['p50_ms'])} | "
+                         f"{count} |")
+    lines += ["", "Runs (ms):", ""]
+    for (label, phase), r in sorted(m.items()):
+        lines.append(f"- {label}: " + ", ".join(ms(s) for s in r["samples_ms"]))
+    return lines
+
+
+def edit(context, m):
+    lines = ["## Edit (10 MB file, one unique replacement near the middle, median of the timed runs)", ""]
+    lines += header(context) + [""]
+    mi = m.get(("mish-fs-edit", "sequential"))
+    lines += ["| editor | median ms | p99 ms | min ms | vs mish |", "|---|---|---|---|---|"]
+    order = ("mish-fs-edit", "sed-i", "python-replace-write", "python-replace-atomic-fsync")
+    for label in order:
+        r = next((v for (lb, _), v in m.items() if lb == label), None)
+        if r:
+            rel = ratio(r["p50_ms"], mi["p50_ms"]) if mi else "n/a"
+            lines.append(f"| {label} | {ms(r['p50_ms'])} | {ms(r['p99_ms'])} | {ms(r['min_ms'])} | {rel} |")
+    if mi:
+        lines += ["", f"Target: mish fs/edit ≤ 50 ms; measured median {ms(mi['p50_ms'])} ms."]
+    lines += ["", "Runs (ms):", ""]
+    for (label, phase), r in sorted(m.items()):
+        lines.append(f"- {label}: " + ", ".join(ms(s) for s in r["samples_ms"]))
+    return lines
+
+
+def main():
+    kind, path = sys.argv[1], sys.argv[2]
+    context, merged = load(path)
+    print("\n".join({"rpc": rpc, "grep": grep, "edit": edit}[kind](context, merged)))
+
+
+if __name__ == "__main__":
+    main()
