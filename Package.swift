@@ -15,6 +15,10 @@ targets += [
   .target(name: "CMishSys"),
   // OpenSSL's libcrypto, for SHA-256 at hardware speed.
   .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+  // libseccomp, to build and export the BPF filter in the server (the child only loads the BPF).
+  .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+  // The sandbox launcher: libc only, no allocation after fork.
+  .target(name: "CSpawn"),
 ]
 
 // MARK: - Test support shared by every test target (seeded generator)
@@ -68,6 +72,30 @@ targets += [
   .testTarget(name: "MishFilesTests", dependencies: ["MishFiles", "MishJSON", "MishRPC", "MishTestSupport"]),
 ]
 
+// MARK: - MishSandbox: profiles, kernel probe, seccomp policy, cgroups, the launcher
+
+targets += [
+  .target(name: "MishSandbox", dependencies: ["CSeccomp", "CSpawn", "MishJSON"]),
+  .testTarget(name: "MishSandboxTests", dependencies: ["MishSandbox", "MishJSON", "MishTestSupport"]),
+]
+
+// MARK: - MishExec: exec/run, processes, output capture and spilled logs
+
+targets += [
+  .target(
+    name: "MishExec",
+    dependencies: [
+      "CMishSys",
+      "CSpawn",
+      "MishFiles",
+      "MishJSON",
+      "MishRPC",
+      "MishSandbox",
+    ]
+  ),
+  .testTarget(name: "MishExecTests", dependencies: ["MishExec", "MishJSON", "MishRPC", "MishTestSupport"]),
+]
+
 // MARK: - MishServer: stdio transport, dispatch, MCP and native faces
 
 targets += [
@@ -92,9 +120,11 @@ targets += [
     name: "MishSession",
     dependencies: [
       "CMishSys",
+      "MishExec",
       "MishFiles",
       "MishJSON",
       "MishRPC",
+      "MishSandbox",
       "MishServer",
     ]
   ),

@@ -8,5 +8,6 @@ scripts/setup.sh
 swift build
 swift test
 .build/debug/mish schemas --check schemas
+.build/debug/mish profiles --check sandbox
 scripts/conformance.sh .build/debug/mish
 echo "All tests passed."

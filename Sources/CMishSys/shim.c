@@ -5,8 +5,6 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include <sys/prctl.h>
-#include <linux/landlock.h>
 
 #include <fcntl.h>
 
@@ -37,10 +35,12 @@ ssize_t mish_fd_path(int fd, char *buf, size_t size) {
   return n;
 }
 
-int mish_landlock_abi(void) {
-  return (int)syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
-}
-
-int mish_seccomp_available(void) {
-  return prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 ? 1 : 0;
+size_t mish_count_byte(const void *bytes, size_t count, unsigned char byte) {
+  const unsigned char *p = bytes, *end = p + count;
+  size_t n = 0;
+  while ((p = memchr(p, byte, (size_t)(end - p))) != NULL) {
+    n++;
+    p++;
+  }
+  return n;
 }

@@ -1,9 +1,10 @@
 /// A parsed command line. Parsing is pure, so every usage error is tested as a table.
 public enum Command: Equatable, Sendable {
-  case serve(root: String, logLevel: String, maxFrameBytes: Int?)
+  case serve(root: String, logLevel: String, maxFrameBytes: Int?, stateDir: String? = nil)
   case call(method: String, params: String?, root: String)
   case tools(root: String)
   case schemas(directory: String, check: Bool)
+  case profiles(directory: String, check: Bool)
   case demo(directory: String?)
   case help
   case version
@@ -20,8 +21,9 @@ public enum CommandLineParser {
     mish — machine-interface shell: structured file, command, test and git tools for coding agents, over JSON-RPC/MCP.
 
     Usage:
-      mish serve [--root DIR] [--log-level LEVEL] [--max-frame-bytes N]
-                                  Serve one session on stdio (MCP and native JSON-RPC), confined to DIR (default: .)
+      mish serve [--root DIR] [--log-level LEVEL] [--max-frame-bytes N] [--state-dir DIR]
+                                  Serve one session on stdio (MCP and native JSON-RPC), confined to DIR (default: .);
+                                  command logs go to --state-dir (default: a private temp dir, removed at exit)
       mish call METHOD [JSON] [--root DIR]
                                   Run one method (e.g. fs/read '{"path":"README.md"}') on a fresh server; print the
                                   result as JSON; exit 1 when the operation fails
@@ -29,6 +31,8 @@ public enum CommandLineParser {
       mish schemas [--check] [DIR]
                                   Write the JSON Schemas of every method to DIR (default: schemas); --check only
                                   compares and exits 1 when they are stale
+      mish profiles [--check] [DIR]
+                                  Write the built-in sandbox profiles to DIR (default: sandbox); --check compares
       mish demo [--dir DIR]       Drive a scripted session on a generated sample repository and show each call
       mish --help | --version
 
@@ -42,7 +46,7 @@ public enum CommandLineParser {
     case "--help", "-h", "help": return .help
     case "--version", "-V", "version": return .version
     case "serve":
-      var options = try Options(&rest, valued: ["--root", "--log-level", "--max-frame-bytes"], flags: [])
+      var options = try Options(&rest, valued: ["--root", "--log-level", "--max-frame-bytes", "--state-dir"], flags: [])
       try rest.expectEmpty(verb)
       var maxFrame: Int?
       if let text = options.take("--max-frame-bytes") {
@@ -53,7 +57,8 @@ public enum CommandLineParser {
       guard ["debug", "info", "notice", "warning", "error"].contains(level) else {
         throw UsageError("unknown log level \(level)")
       }
-      return .serve(root: options.take("--root") ?? ".", logLevel: level, maxFrameBytes: maxFrame)
+      return .serve(
+        root: options.take("--root") ?? ".", logLevel: level, maxFrameBytes: maxFrame, stateDir: options.take("--state-dir"))
     case "call":
       var options = try Options(&rest, valued: ["--root"], flags: [])
       guard let method = rest.first else { throw UsageError("call needs a METHOD, e.g. mish call fs/read '{\"path\":\"README.md\"}'") }
@@ -68,6 +73,10 @@ public enum CommandLineParser {
       let options = try Options(&rest, valued: [], flags: ["--check"])
       if rest.count > 1 { throw UsageError("schemas takes at most one directory") }
       return .schemas(directory: rest.first ?? "schemas", check: options.flags.contains("--check"))
+    case "profiles":
+      let options = try Options(&rest, valued: [], flags: ["--check"])
+      if rest.count > 1 { throw UsageError("profiles takes at most one directory") }
+      return .profiles(directory: rest.first ?? "sandbox", check: options.flags.contains("--check"))
     case "demo":
       var options = try Options(&rest, valued: ["--dir"], flags: [])
       try rest.expectEmpty(verb)

@@ -1,7 +1,9 @@
 import Foundation
+import MishExec
 import MishFiles
 import MishJSON
 import MishRPC
+import MishSandbox
 import MishServer
 import MishSession
 
@@ -21,14 +23,16 @@ public enum MishCLI {
     case .version:
       print("mish \(MishVersion.string)")
       exit(0)
-    case .serve(let root, let logLevel, let maxFrameBytes):
-      serve(root: root, logLevel: logLevel, maxFrameBytes: maxFrameBytes)
+    case .serve(let root, let logLevel, let maxFrameBytes, let stateDir):
+      serve(root: root, logLevel: logLevel, maxFrameBytes: maxFrameBytes, stateDir: stateDir)
     case .call(let method, let params, let root):
       exit(call(method: method, params: params, root: root))
     case .tools(let root):
       exit(listTools(root: root))
     case .schemas(let directory, let check):
       exit(SchemaFiles.run(directory: directory, check: check))
+    case .profiles(let directory, let check):
+      exit(ProfileFiles.run(directory: directory, check: check))
     case .demo(let directory):
       exit(Demo.run(directory: directory))
     }
@@ -39,7 +43,7 @@ public enum MishCLI {
     exit(code)
   }
 
-  static func serve(root: String, logLevel: String, maxFrameBytes: Int?) -> Never {
+  static func serve(root: String, logLevel: String, maxFrameBytes: Int?, stateDir: String?) -> Never {
     signal(SIGPIPE, SIG_IGN)
     // Protocol bytes get a private copy of stdout; fd 1 becomes stderr, so a stray print can never corrupt a frame.
     let protocolFD = fcntl(1, F_DUPFD_CLOEXEC, 3)
@@ -54,12 +58,19 @@ public enum MishCLI {
     }
     var options = ServerOptions()
     if let maxFrameBytes { options.maxFrameBytes = maxFrameBytes }
+    let exec = ExecEngine(workspace: workspace, launcher: Launcher(), stateDirectory: stateDir, log: { logger.warning($0) })
     let server = Server(
-      registry: SessionServer.registry(workspace: workspace, options: options), identity: SessionServer.identity,
+      registry: SessionServer.registry(workspace: workspace, exec: exec, options: options), identity: SessionServer.identity,
       options: options, logger: logger, outputFD: protocolFD)
     logger.info("serving \(workspace.rootPath) on stdio (mish \(MishVersion.string))")
+    let plan = exec.launcher.plan(Profile.named(Profile.defaultName)!)
+    if let refusal = plan.refusal { logger.warning("commands will be refused: \(refusal)") }
+    for layer in plan.layers where !layer.enforced && layer.requirement != .off {
+      logger.warning("sandbox layer \(layer.layer.rawValue) not applied: \(layer.reason)")
+    }
     server.run(inputFD: 0)
     logger.info("end of input; exiting")
+    exec.close()
     exit(0)
   }
 
@@ -97,7 +108,7 @@ public enum MishCLI {
     } catch {
       fail("\(error.message). \(error.hint)")
     }
-    for operation in SessionServer.registry(workspace: workspace).operations {
+    for operation in SessionServer.registry(workspace: workspace, exec: SessionServer.idleExec(workspace)).operations {
       let a = operation.annotations
       let kind = a.readOnly ? "read-only" : (a.destructive ? "destructive" : "writes")
       print("\(operation.toolName)  (\(operation.name), \(kind))")

@@ -111,6 +111,13 @@ public final class Workspace: Sendable {
     return relative
   }
 
+  /// A directory beneath the root as an absolute path, for a command's working directory: resolved by the kernel
+  /// like every other path (outside → `outside_root`), and refused unless it is a directory.
+  public func directoryPath(_ path: String, doing action: String) throws(ToolError) -> String {
+    let (_, resolved) = try openResolved(path, flags: O_RDONLY | O_DIRECTORY, doing: action)
+    return resolved.isEmpty ? rootPath : (rootPath == "/" ? "/" : rootPath + "/") + resolved
+  }
+
   /// Opens `path` beneath the root. The corresponding C function is `openat2`.
   func open(_ path: String, flags: Int32, mode: mode_t = 0, doing action: String) throws(ToolError) -> OwnedFD {
     try openResolved(path, flags: flags, mode: mode, doing: action).fd

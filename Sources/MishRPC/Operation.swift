@@ -76,12 +76,16 @@ public struct Args: Sendable {
 public final class RequestContext: Sendable {
   let cancelled: @Sendable () -> Bool
   let progressSink: @Sendable (Double, Double?, String?) -> Void
+  /// True when the request carried a progress token, so streaming work is worth doing.
+  public let wantsProgress: Bool
 
   public init(
     isCancelled: @escaping @Sendable () -> Bool = { false },
+    wantsProgress: Bool = false,
     progress: @escaping @Sendable (Double, Double?, String?) -> Void = { _, _, _ in }
   ) {
     cancelled = isCancelled
+    self.wantsProgress = wantsProgress
     progressSink = progress
   }
 

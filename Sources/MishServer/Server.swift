@@ -392,6 +392,7 @@ public final class Server: Sendable {
     let writer = self.writer
     let context = RequestContext(
       isCancelled: { entry.cancelled.load(ordering: .acquiring) },
+      wantsProgress: progressToken != nil,
       progress: { value, total, message in
         guard let progressToken else { return }
         responder.progress(token: progressToken, writer: writer, value, total: total, message: message)

@@ -2,6 +2,7 @@ import Foundation
 import MishFiles
 import MishJSON
 import MishRPC
+import MishSandbox
 
 /// schemas/: every method's params and result as JSON Schema 2020-12 files, generated from the registry.
 public enum SchemaFiles {
@@ -10,7 +11,7 @@ public enum SchemaFiles {
     let scratch = FileManager.default.temporaryDirectory.path
     guard let workspace = try? Workspace(root: scratch) else { return [] }
     var files: [(String, String)] = []
-    for operation in SessionServer.registry(workspace: workspace).operations {
+    for operation in SessionServer.registry(workspace: workspace, exec: SessionServer.idleExec(workspace)).operations {
       for (kind, schema) in [("params", operation.params), ("result", operation.publishedResultSchema)] {
         var document: JSONObject = [
           "$schema": .string(Schema.dialect),
@@ -27,7 +28,26 @@ public enum SchemaFiles {
 
   /// Writes the files (or, with `check`, compares them) and returns the exit code.
   public static func run(directory: String, check: Bool) -> Int32 {
-    let files = generate()
+    GeneratedFiles.sync(generate(), directory: directory, check: check, owns: { $0.hasSuffix(".params.json") || $0.hasSuffix(".result.json") }, command: "mish schemas")
+  }
+}
+
+/// sandbox/*.json: the built-in sandbox profiles as files, generated from `Profile.builtIn`.
+public enum ProfileFiles {
+  public static func generate() -> [(path: String, content: String)] {
+    Profile.builtIn.map { ("\($0.name).json", JSONWriter.pretty($0.json)) }
+  }
+
+  public static func run(directory: String, check: Bool) -> Int32 {
+    GeneratedFiles.sync(generate(), directory: directory, check: check, owns: { $0.hasSuffix(".json") && !$0.contains("/") }, command: "mish profiles")
+  }
+}
+
+/// Keeps a directory of generated files equal to what the code generates (or, with `check`, says where not).
+enum GeneratedFiles {
+  static func sync(
+    _ files: [(path: String, content: String)], directory: String, check: Bool, owns: (String) -> Bool, command: String
+  ) -> Int32 {
     let manager = FileManager.default
     var stale: [String] = []
     for (path, content) in files {
@@ -48,18 +68,16 @@ public enum SchemaFiles {
       }
     }
     let expected = Set(files.map(\.path))
-    let existing = (manager.enumerator(atPath: directory)?.allObjects as? [String] ?? []).filter {
-      $0.hasSuffix(".params.json") || $0.hasSuffix(".result.json")
-    }
+    let existing = (manager.enumerator(atPath: directory)?.allObjects as? [String] ?? []).filter(owns)
     let extra = existing.filter { !expected.contains($0) }.sorted()
     if check {
       if stale.isEmpty && extra.isEmpty {
-        print("schemas/ is current (\(files.count) files)")
+        print("\(directory)/ is current (\(files.count) files)")
         return 0
       }
       for path in stale { print("stale or missing: \(directory)/\(path)") }
       for path in extra { print("no longer generated: \(directory)/\(path)") }
-      print("Run `mish schemas \(directory)` to regenerate.")
+      print("Run `\(command) \(directory)` to regenerate.")
       return 1
     }
     for path in extra {

@@ -2,11 +2,12 @@ import Foundation
 import MishFiles
 import MishJSON
 import MishRPC
+import MishSandbox
 
 /// `session/info`: what an agent should know before its first call — where it is, what confines it, which
 /// protocol versions and limits apply, and which branch and commit it works on.
 enum SessionInfo {
-  static func operation(_ workspace: Workspace, limits: JSONObject) -> OperationSpec {
+  static func operation(_ workspace: Workspace, launcher: Launcher, limits: JSONObject) -> OperationSpec {
     let layerSchema = Schema.object(
       nil,
       [
@@ -14,6 +15,7 @@ enum SessionInfo {
         "available": .required(Schema.boolean("True when the kernel offers it.")),
         "version": .required(Schema.nullable(Schema.string("Version or ABI of the layer, when it has one."))),
         "reason": .required(Schema.string("What the layer does here, or why it is not enforced.")),
+        "requirement": .optional(Schema.string("How the default profile insists on it: refused without it (required), applied when possible (best_effort), or off.", enum: ["required", "best_effort", "off"])),
       ])
     return OperationSpec(
       name: "session/info", title: "Session info",
@@ -25,7 +27,8 @@ enum SessionInfo {
           "root": .required(Schema.string("Absolute path of the root every path is confined to.")),
           "version": .required(Schema.string("mish version.")),
           "protocol_versions": .required(Schema.array("MCP revisions served.", of: Schema.string())),
-          "sandbox": .required(Schema.map("Confinement layers by name.", values: layerSchema)),
+          "sandbox": .required(Schema.map("Confinement layers by name: paths (the file tools) and the layers commands run under with the default profile.", values: layerSchema)),
+          "profiles": .required(Schema.array("Sandbox profiles exec_run accepts (sandbox/*.json); the first is the default.", of: Schema.object(nil, ["name": .required(Schema.string()), "description": .required(Schema.string()), "refused": .required(Schema.nullable(Schema.string("Why commands with this profile are refused on this host, or null.")))]))),
           "limits": .required(Schema.map("Limits that apply to calls.", values: Schema.any())),
           "git": .required(
             Schema.nullable(
@@ -44,11 +47,30 @@ enum SessionInfo {
           "root": .string(workspace.rootPath),
           "version": .string(MishVersion.string),
           "protocol_versions": JSONValue(MCPVersions.all),
-          "sandbox": .object(KernelLayers.probe()),
+          "sandbox": .object(sandboxLayers(launcher)),
+          "profiles": .array(profileList(launcher)),
           "limits": .object(limits),
           "git": git.map { ["branch": JSONValue($0.branch), "head": JSONValue($0.head)] } ?? .null,
         ]
       })
+  }
+
+  static func sandboxLayers(_ launcher: Launcher) -> JSONObject {
+    var layers: JSONObject = [
+      "paths": [
+        "enforced": true, "available": true, "version": "openat2",
+        "reason": "Every file tool path is resolved by the kernel beneath the root fd (RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS); writes refuse .git and hard-linked files.",
+      ]
+    ]
+    for (key, value) in launcher.plan(Profile.named(Profile.defaultName)!).json { layers[key] = value }
+    return layers
+  }
+
+  static func profileList(_ launcher: Launcher) -> [JSONValue] {
+    let ordered = Profile.builtIn.filter { $0.name == Profile.defaultName } + Profile.builtIn.filter { $0.name != Profile.defaultName }
+    return ordered.map { profile in
+      ["name": .string(profile.name), "description": .string(profile.description), "refused": JSONValue(launcher.plan(profile).refusal)]
+    }
   }
 
   static func render(_ result: JSONValue) -> String {

@@ -8,11 +8,13 @@ import Testing
     (["serve"], Command.serve(root: ".", logLevel: "info", maxFrameBytes: nil)),
     (["serve", "--root", "/w", "--log-level=debug"], .serve(root: "/w", logLevel: "debug", maxFrameBytes: nil)),
     (["serve", "--max-frame-bytes", "4096"], .serve(root: ".", logLevel: "info", maxFrameBytes: 4096)),
+    (["serve", "--state-dir", "/s"], .serve(root: ".", logLevel: "info", maxFrameBytes: nil, stateDir: "/s")),
     (["call", "fs/read", "{\"path\":\"a\"}", "--root", "r"], .call(method: "fs/read", params: "{\"path\":\"a\"}", root: "r")),
     (["call", "session/info"], .call(method: "session/info", params: nil, root: ".")),
     (["tools"], .tools(root: ".")),
     (["schemas", "--check"], .schemas(directory: "schemas", check: true)),
     (["schemas", "out"], .schemas(directory: "out", check: false)),
+    (["profiles", "--check"], .profiles(directory: "sandbox", check: true)),
     (["demo"], .demo(directory: nil)),
     (["--help"], .help), (["-h"], .help), (["--version"], .version),
   ])
@@ -52,6 +54,17 @@ import Testing
       if onDisk != content { stale.append(path) }
     }
     #expect(stale.isEmpty, "stale schemas (run `swift run mish schemas`): \(stale)")
+  }
+
+  /// sandbox/*.json must be exactly the built-in profiles.
+  @Test func checkedInProfilesAreCurrent() throws {
+    let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let files = ProfileFiles.generate()
+    #expect(files.count == 5)
+    for (path, content) in files {
+      let onDisk = try? String(contentsOf: repo.appendingPathComponent("sandbox").appendingPathComponent(path), encoding: .utf8)
+      #expect(onDisk == content, "stale sandbox/\(path) (run `swift run mish profiles`)")
+    }
   }
 
   @Test func everyToolHasClosedParamsAndBothSchemaFiles() {

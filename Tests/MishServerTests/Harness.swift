@@ -207,9 +207,17 @@ final class Child: @unchecked Sendable {
     return fds
   }
 
-  init(_ arguments: [String]) throws {
+  /// `environment` adds to (or, with nil values, removes from) the test's own; `user` runs mish under that uid and
+  /// gid (through setpriv, with no supplementary groups and no capabilities), for the unprivileged half of a suite.
+  init(_ arguments: [String], environment: [String: String?] = [:], user: uid_t? = nil) throws {
     _ = Self.ignoreSIGPIPE
-    let executable = try MishBinary.path()
+    let mish = try MishBinary.path()
+    var arguments = arguments
+    var executable = mish
+    if let user {
+      executable = "/usr/bin/setpriv"
+      arguments = ["--reuid=\(user)", "--regid=\(user)", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--", mish] + arguments
+    }
     self.arguments = arguments
     Self.spawnLock.lock()
     defer { Self.spawnLock.unlock() }
@@ -225,7 +233,11 @@ final class Child: @unchecked Sendable {
     let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
     defer { for pointer in argv { free(pointer) } }
     var pid: pid_t = 0
-    let result = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+    var variables = ProcessInfo.processInfo.environment
+    for (name, value) in environment { variables[name] = value }
+    let envp: [UnsafeMutablePointer<CChar>?] = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer { for pointer in envp { free(pointer) } }
+    let result = posix_spawn(&pid, executable, &actions, nil, argv, envp)
     close(input[0])
     close(output[1])
     close(errors[1])
@@ -418,9 +430,9 @@ final class LiveServer {
   var allowTruncatedTail = false
   static let defaultTimeout: TimeInterval = 30
 
-  init(root: String, _ extraArguments: [String] = []) throws {
+  init(root: String, _ extraArguments: [String] = [], environment: [String: String?] = [:], user: uid_t? = nil) throws {
     self.root = root
-    child = try Child(["serve", "--root", root] + extraArguments)
+    child = try Child(["serve", "--root", root] + extraArguments, environment: environment, user: user)
   }
 
   // Sending

@@ -26,7 +26,7 @@ struct InProcessTests {
       options.toolsPageSize = pageSize
       let workspace = try Workspace(root: root)
       server = Server(
-        registry: SessionServer.registry(workspace: workspace), identity: SessionServer.identity, options: options,
+        registry: SessionServer.registry(workspace: workspace, exec: SessionServer.idleExec(workspace)), identity: SessionServer.identity, options: options,
         logger: Logger(level: .error), outputFD: fds[1])
     }
 
@@ -67,7 +67,7 @@ struct InProcessTests {
       names += page.compactMap { $0["name"]?.stringValue }
       cursor = reply["result"]?["nextCursor"]
     } while cursor != nil
-    let all = SessionServer.registry(workspace: try Workspace(root: pipe.root)).operations.map(\.toolName)
+    let all = SessionServer.registry(workspace: try Workspace(root: pipe.root), exec: SessionServer.idleExec(try Workspace(root: pipe.root))).operations.map(\.toolName)
     #expect(names == all)
     let bad = try pipe.request(id, "tools/list", ["cursor": "nonsense"])
     #expect(bad["error"]?["code"] == -32602)
