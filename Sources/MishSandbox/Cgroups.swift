@@ -29,6 +29,21 @@ public struct CgroupLayout: Sendable {
     return parts.joined(separator: ", ")
   }
 
+  /// The rlimits that stand in for missing controllers.
+  public enum Fallback: String, Sendable {
+    case addressSpace = "RLIMIT_AS for memory"
+    case processes = "RLIMIT_NPROC for pids"
+  }
+
+  /// Which stand-ins a command gets when its cgroup applied only `applied` ("memory v1", "pids v2", ...). RLIMIT_NPROC
+  /// counts every process of the uid, so it is no use to a server running as the host's root.
+  public static func rlimitFallbacks(applied: [String], isRoot: Bool) -> [Fallback] {
+    var fallbacks: [Fallback] = []
+    if !applied.contains(where: { $0.hasPrefix("memory") }) { fallbacks.append(.addressSpace) }
+    if !applied.contains(where: { $0.hasPrefix("pids") }) && !isRoot { fallbacks.append(.processes) }
+    return fallbacks
+  }
+
   static func detect() -> CgroupLayout {
     let mountinfo = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
     let membership = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""

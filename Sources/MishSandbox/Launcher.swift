@@ -117,9 +117,15 @@ public final class Launcher: Sendable {
       mish_rlimit(resource: Int32(RLIMIT_FSIZE.rawValue), value: UInt64(limits.fileSizeMB) << 20),
       mish_rlimit(resource: Int32(RLIMIT_CPU.rawValue), value: UInt64(limits.cpuSeconds)),
     ]
-    // Without a memory cgroup, address space is the only memory bound left (it breaks some runtimes; reported).
-    if cgroup?.applied.contains(where: { $0.hasPrefix("memory") }) != true {
-      rlimits.append(mish_rlimit(resource: Int32(RLIMIT_AS.rawValue), value: UInt64(limits.memoryMB) << 20))
+    // Without a memory cgroup, address space is the only memory bound left (it breaks some runtimes; reported);
+    // without a pids cgroup, RLIMIT_NPROC (counted per uid, so only where the command's uid is not the host's root).
+    for fallback in CgroupLayout.rlimitFallbacks(applied: cgroup?.applied ?? [], isRoot: probe.isRoot) {
+      switch fallback {
+      case .addressSpace:
+        rlimits.append(mish_rlimit(resource: Int32(RLIMIT_AS.rawValue), value: UInt64(limits.memoryMB) << 20))
+      case .processes:
+        rlimits.append(mish_rlimit(resource: Int32(__RLIMIT_NPROC.rawValue), value: UInt64(limits.pids)))
+      }
     }
     let worktree = request.worktree
     var protect: [String] = []

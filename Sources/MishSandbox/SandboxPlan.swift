@@ -37,11 +37,15 @@ public struct SandboxPlan: Sendable {
       if layer == .seccomp, problem == nil, let seccompError { problem = "the filter could not be built: \(seccompError)" }
       let available = problem == nil
       let enforced = available && requirement != .off
-      let reason: String
+      var reason: String
       if requirement == .off {
         reason = "off in profile \(profile.name)" + (available ? "" : "; also unavailable: \(problem!)")
       } else if let problem {
         reason = problem + (requirement == .required ? " — required by profile \(profile.name), so commands are refused" : " — not applied (best effort)")
+        if layer == .cgroups {
+          let fallbacks = CgroupLayout.rlimitFallbacks(applied: [], isRoot: probe.isRoot).map(\.rawValue)
+          reason += "; instead: " + (fallbacks + ["the PID namespace and the process group for killing the tree"]).joined(separator: ", ")
+        }
         if requirement == .required { missingRequired.append("\(layer.rawValue) (\(problem))") }
       } else {
         reason = describe(layer, profile: profile, probe: probe)
