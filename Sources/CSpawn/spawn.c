@@ -417,11 +417,40 @@ static void run_command(const struct mish_spawn_spec *spec, int report) {
   fail(report, MISH_STAGE_EXEC);
 }
 
+/// Closes every fd from 3 up except those in `keep` (at most 16), so the init holds no other command's pipe ends:
+/// a write end of some stdin pipe kept open here would keep that command from ever seeing end of input.
+static void close_other_fds(int *keep, int count) {
+  for (int i = 1; i < count; i++)  // insertion sort; the list is tiny
+    for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+      int t = keep[j];
+      keep[j] = keep[j - 1];
+      keep[j - 1] = t;
+    }
+  unsigned int next = 3;
+  for (int i = 0; i < count; i++) {
+    if (keep[i] < (int)next) continue;
+    if ((unsigned int)keep[i] > next) syscall(SYS_close_range, next, (unsigned int)keep[i] - 1, 0);
+    next = (unsigned int)keep[i] + 1;
+  }
+  syscall(SYS_close_range, next, ~0U, 0);
+}
+
 /// The init: sandbox setup for the whole tree, then the command as its child.
 static void run_init(const struct mish_spawn_spec *spec, int report) {
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  for (int i = 0; i < spec->cgroup_count; i++)
+  int keep[16];
+  int kept = 0;
+  keep[kept++] = report;
+  keep[kept++] = spec->status_fd;
+  keep[kept++] = spec->stdin_fd;
+  keep[kept++] = spec->stdout_fd;
+  keep[kept++] = spec->stderr_fd;
+  for (int i = 0; i < spec->cgroup_count && kept < 16; i++) keep[kept++] = spec->cgroup_procs_fds[i];
+  close_other_fds(keep, kept);
+  for (int i = 0; i < spec->cgroup_count; i++) {
     if (write_all(spec->cgroup_procs_fds[i], "0", 1) < 0) fail(report, MISH_STAGE_CGROUP);
+    close(spec->cgroup_procs_fds[i]);
+  }
   if ((spec->flags & MISH_SPAWN_NEWUSER) && map_ids(spec) < 0) fail(report, MISH_STAGE_USERNS);
   if (spec->flags & MISH_SPAWN_NEWNS) build_mounts(spec, report);
   if (spec->flags & MISH_SPAWN_NEWNET) loopback_up(report);
@@ -440,11 +469,11 @@ static void run_init(const struct mish_spawn_spec *spec, int report) {
   }
 
   // Signals that reach the init before the command exists are held, then forwarded.
-  sigset_t forwarded, previous;
+  sigset_t forwarded;
   sigemptyset(&forwarded);
   int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
   for (unsigned i = 0; i < sizeof forwarded_signals / sizeof *forwarded_signals; i++) sigaddset(&forwarded, forwarded_signals[i]);
-  sigprocmask(SIG_BLOCK, &forwarded, &previous);
+  sigprocmask(SIG_BLOCK, &forwarded, NULL);
   pid_t child = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
   if (child < 0) fail(report, MISH_STAGE_FORK);
   if (child == 0) run_command(spec, report);
@@ -454,7 +483,10 @@ static void run_init(const struct mish_spawn_spec *spec, int report) {
   action.sa_handler = forward_signal;
   action.sa_flags = SA_RESTART;
   for (unsigned i = 0; i < sizeof forwarded_signals / sizeof *forwarded_signals; i++) sigaction(forwarded_signals[i], &action, NULL);
-  sigprocmask(SIG_SETMASK, &previous, NULL);
+  // Not the forking thread's mask, which may block some of them (it is inherited from whoever started mish).
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
 
   close(report);
   for (int i = 0; i < 3; i++) {

@@ -359,7 +359,7 @@ public final class ExecEngine: @unchecked Sendable {
       ready.append(waiter.resume)
       return true
     }
-    var sends: [(@Sendable (String) -> Void, String)] = []
+    var sends: [(@Sendable (Int, String) -> Void, String)] = []
     if !process.progress.isEmpty {
       let text = String(decoding: bytes.suffix(4096), as: UTF8.self)
       let now = ContinuousClock.now
@@ -379,7 +379,8 @@ public final class ExecEngine: @unchecked Sendable {
     }
     process.lock.unlock()
     ready.forEach { $0() }
-    for (send, text) in sends { send(text) }
+    let total = process.lock.withLock { process.combinedBytes }
+    for (send, text) in sends { send(total, text) }
   }
 
   func unregister(_ fd: Int32) {

@@ -43,7 +43,8 @@ final class ManagedProcess: @unchecked Sendable {
   }
 
   struct ProgressSink {
-    var send: @Sendable (String) -> Void
+    /// Called with the bytes printed so far (the progress value, so it only grows) and the new complete lines.
+    var send: @Sendable (Int, String) -> Void
     var last: ContinuousClock.Instant?
     var pending = ""
   }

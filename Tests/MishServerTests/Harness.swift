@@ -510,6 +510,12 @@ final class LiveServer {
     }
   }
 
+  /// The frames that arrived before the replies claimed so far (notifications, mostly), emptied.
+  func takeStashed() -> [Frame] {
+    defer { stash = [] }
+    return stash
+  }
+
   /// Sends a request with a fresh id and returns its whole reply.
   func request(_ method: String, _ params: JSONValue? = nil, _ wire: Wire = .line) throws -> JSONValue {
     nextID += 1

@@ -78,7 +78,7 @@ extension ExecTools {
             captureBytes: args.int("max_output_bytes") ?? ExecEngine.defaultCaptureBytes))
         if context.wantsProgress {
           process.lock.withLock {
-            process.progress.append(.init(send: { lines in context.progress(0, message: lines) }))
+            process.progress.append(.init(send: { bytes, lines in context.progress(Double(bytes), message: lines) }))
           }
         }
         let yieldMs = args.int("yield_ms") ?? 10_000

@@ -1,0 +1,200 @@
+// exec_run, process_*, output_read end to end: the real binary, real sandboxed processes, the default profile.
+import Foundation
+import Glibc
+import MishJSON
+import Testing
+
+@Suite("Commands: exec_run, processes, full logs", .serialized)
+final class ExecTests {
+  let root: TempDir
+  let server: LiveServer
+
+  init() throws {
+    root = try TempDir("exec")
+    try root.write("README.md", "exec fixture\n")
+    try root.write("src/main.c", "int main(void) { return 0; }\n")
+    server = try LiveServer(root: root.path)
+  }
+
+  deinit {
+    server.kill()
+    root.remove()
+  }
+
+  func run(_ arguments: JSONValue) throws -> JSONValue {
+    let result = try server.callTool("exec_run", arguments)
+    #expect(result["isError"]?.boolValue != true, "exec_run failed: \(result.compact)")
+    return result["structuredContent"] ?? .null
+  }
+
+  func text(_ result: JSONValue) -> String { result["content"]?.arrayValue?.first?["text"]?.stringValue ?? "" }
+
+  @Test func outputOfInstantCommandsIsNeverLost() throws {
+    for index in 0..<40 {
+      let result = try run(["argv": ["printf", "out %s\\nlast", .string(String(index))] as JSONValue])
+      #expect(result["stdout"]?["text"]?.stringValue == "out \(index)\nlast")
+      #expect(result["stdout"]?["lines"]?.intValue == 2)
+      #expect(result["exit_code"]?.intValue == 0)
+      #expect(result["running"]?.boolValue == false)
+    }
+    let both = try run(["command": "echo to-out; echo to-err >&2; exit 3"])
+    #expect(both["stdout"]?["text"]?.stringValue == "to-out\n")
+    #expect(both["stderr"]?["text"]?.stringValue == "to-err\n")
+    #expect(both["exit_code"]?.intValue == 3, "a non-zero exit is a result, not an error")
+  }
+
+  @Test func compactTextSaysNoOutputAndStripsEscapes() throws {
+    let quiet = try server.callTool("exec_run", ["argv": ["true"]])
+    #expect(text(quiet).contains("(no output)"))
+    #expect(text(quiet).contains("[exit 0"))
+    let colored = try server.callTool("exec_run", ["command": "printf '\\033[31mred\\033[0m\\n'"])
+    #expect(text(colored).contains("red"))
+    #expect(!text(colored).contains("\u{1B}"), "escapes must be stripped from the compact text")
+    #expect(colored["structuredContent"]?["stdout"]?["text"]?.stringValue == "\u{1B}[31mred\u{1B}[0m\n", "structured output is exact")
+  }
+
+  @Test func stdinAndEnvironment() throws {
+    let counted = try run(["argv": ["wc", "-c"], "stdin": "abcdef"])
+    #expect(counted["stdout"]?["text"]?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines) == "6")
+    let env = try run(["command": "echo \"$GREETING\" \"${PATH:+has-path}\"", "env": ["GREETING": "hi"]])
+    #expect(env["stdout"]?["text"]?.stringValue == "hi has-path\n")
+  }
+
+  @Test func workingDirectoryIsConfinedLikePaths() throws {
+    let inside = try run(["argv": ["pwd"], "cwd": "src"])
+    #expect(inside["stdout"]?["text"]?.stringValue == root.at("src") + "\n")
+    for (cwd, code) in [("..", "outside_root"), ("/etc", "outside_root"), ("missing", "not_found")] {
+      let refused = try server.callTool("exec_run", ["argv": ["pwd"], "cwd": .string(cwd)])
+      #expect(refused["isError"]?.boolValue == true)
+      #expect(refused["structuredContent"]?["error"]?["code"]?.stringValue == code, "cwd \(cwd): \(refused.compact)")
+    }
+  }
+
+  @Test func clearErrorsForBadCommands() throws {
+    let missing = try server.callTool("exec_run", ["argv": ["no-such-program-mish"]])
+    #expect(missing["isError"]?.boolValue == true)
+    #expect(missing["structuredContent"]?["error"]?["code"]?.stringValue == "not_found")
+    #expect(missing["structuredContent"]?["error"]?["hint"]?.stringValue?.isEmpty == false)
+    let both = try server.callTool("exec_run", ["argv": ["true"], "command": "true"])
+    #expect(both["structuredContent"]?["error"]?["code"]?.stringValue == "invalid_argument")
+    let neither = try server.callTool("exec_run", [:])
+    #expect(neither["structuredContent"]?["error"]?["code"]?.stringValue == "invalid_argument")
+    let unknown = try server.callTool("process_read", ["process_id": "p999"])
+    #expect(unknown["structuredContent"]?["error"]?["code"]?.stringValue == "not_found")
+  }
+
+  @Test func longCommandYieldsAndIsPolled() throws {
+    let started = try run(["command": "echo first; sleep 1; echo second", "yield_ms": 200])
+    #expect(started["running"]?.boolValue == true)
+    #expect(started["exit_code"] == .null)
+    let id = try #require(started["process_id"]?.stringValue)
+    var cursor = 0
+    var output = ""
+    var state: JSONValue = .null
+    for _ in 0..<50 {
+      let read = try server.callTool("process_read", ["process_id": .string(id), "cursor": .int(cursor), "wait_ms": 2000])
+      let structured = read["structuredContent"] ?? .null
+      output += structured["output"]?.stringValue ?? ""
+      cursor = structured["cursor"]?.intValue ?? cursor
+      state = structured["state"] ?? .null
+      if state["running"]?.boolValue == false { break }
+    }
+    #expect(output == "first\nsecond\n")
+    #expect(cursor == 13)
+    #expect(state["exit_code"]?.intValue == 0)
+    let list = try run(["argv": ["true"]])  // another process, so the list has two
+    _ = list
+    let processes = try server.callTool("process_list", [:])["structuredContent"]?["processes"]?.arrayValue ?? []
+    #expect(processes.contains { $0["process_id"]?.stringValue == id && $0["running"]?.boolValue == false })
+  }
+
+  @Test func interactiveStdin() throws {
+    let started = try run(["argv": ["cat"], "keep_stdin_open": true, "yield_ms": 100])
+    let id = try #require(started["process_id"]?.stringValue)
+    #expect(started["running"]?.boolValue == true)
+    let wrote = try server.callTool("process_write", ["process_id": .string(id), "data": "hello\n"])
+    #expect(wrote["structuredContent"]?["bytes"]?.intValue == 6)
+    let echoed = try server.callTool("process_read", ["process_id": .string(id), "wait_ms": 5000])
+    #expect(echoed["structuredContent"]?["output"]?.stringValue == "hello\n")
+    _ = try server.callTool("process_write", ["process_id": .string(id), "close_stdin": true])
+    let ended = try server.callTool("process_read", ["process_id": .string(id), "cursor": 6, "wait_ms": 5000])
+    #expect(ended["structuredContent"]?["state"]?["running"]?.boolValue == false)
+    #expect(ended["structuredContent"]?["state"]?["exit_code"]?.intValue == 0)
+    let closed = try server.callTool("process_write", ["process_id": .string(id), "data": "late"])
+    #expect(closed["structuredContent"]?["error"]?["code"]?.stringValue == "invalid_argument")
+  }
+
+  @Test func killBySignalName() throws {
+    let started = try run(["command": "trap 'echo got-term; exit 7' TERM; echo ready; while :; do sleep 0.05; done", "yield_ms": 300])
+    let id = try #require(started["process_id"]?.stringValue)
+    let termed = try server.callTool("process_kill", ["process_id": .string(id), "signal": "SIGTERM"])["structuredContent"] ?? .null
+    #expect(termed["running"]?.boolValue == false, "\(termed.compact) \(server.stderrTail)")
+    #expect(termed["exit_code"]?.intValue == 7)
+    #expect(termed["stdout"]?["text"]?.stringValue == "ready\ngot-term\n")
+    let sleeper = try run(["argv": ["sleep", "100"], "yield_ms": 50])
+    let killed = try server.callTool("process_kill", ["process_id": sleeper["process_id"]!])["structuredContent"] ?? .null
+    #expect(killed["running"]?.boolValue == false)
+    #expect(killed["signal"]?.stringValue == "SIGKILL")
+  }
+
+  @Test func timeoutKillsAndSaysSo() throws {
+    let result = try run(["argv": ["sleep", "30"], "timeout_ms": 300])
+    #expect(result["timed_out"]?.boolValue == true)
+    #expect(result["signal"]?.stringValue == "SIGKILL")
+    #expect((result["duration_ms"]?.intValue ?? 0) < 10_000)
+  }
+
+  @Test func bigOutputIsCutAndTheFullLogIsReadable() throws {
+    let result = try run(["command": "seq 1 100000; echo problem at the end >&2", "max_output_bytes": 1000])
+    let stdout = result["stdout"] ?? .null
+    #expect(stdout["bytes"]?.intValue == 588_895)
+    #expect(stdout["lines"]?.intValue == 100_000)
+    #expect(stdout["truncated"]?.boolValue == true)
+    #expect(stdout["text"]?.stringValue?.hasPrefix("1\n2\n3\n") == true)
+    #expect(stdout["text"]?.stringValue?.hasSuffix("99999\n100000\n") == true)
+    #expect((stdout["text"]?.stringValue?.utf8.count ?? 0) < 1200)
+    let logID = try #require(result["log_id"]?.stringValue)
+    let page = try server.callTool("output_read", ["log_id": .string(logID), "stream": "stdout", "start_line": 50_000, "limit_lines": 2])["structuredContent"] ?? .null
+    #expect(page["lines"]?.arrayValue?.map { $0["text"]?.stringValue ?? "" } == ["50000", "50001"])
+    #expect(page["total_lines"]?.intValue == 100_000)
+    #expect(page["next_start_line"]?.intValue == 50_002)
+    let grep = try server.callTool("output_read", ["log_id": .string(logID), "grep": "^7777$|problem"])["structuredContent"] ?? .null
+    #expect(grep["lines"]?.arrayValue?.map { $0["line"]?.intValue ?? 0 } == [7777, 100_001])
+    let bad = try server.callTool("output_read", ["log_id": .string(logID), "grep": "("])
+    #expect(bad["structuredContent"]?["error"]?["code"]?.stringValue == "invalid_argument")
+  }
+
+  @Test func progressStreamsOutputLines() throws {
+    let result = try server.callTool(
+      "exec_run", ["command": "for i in 1 2 3 4 5; do echo step $i; sleep 0.3; done"], meta: ["progressToken": "exec-1"])
+    #expect(result["structuredContent"]?["exit_code"]?.intValue == 0)
+    // Notifications came before the reply, so they sit in the stash of frames the reply skipped over.
+    let notes = server.takeStashed().filter { $0.json["method"]?.stringValue == "notifications/progress" }.map(\.json)
+    #expect(notes.count >= 2, "expected progress with output lines: \(notes.map(\.compact))")
+    let values = notes.compactMap { $0["params"]?["progress"]?.doubleValue }
+    #expect(values == values.sorted() && Set(values).count == values.count, "progress must increase: \(values)")
+    let messages = notes.compactMap { $0["params"]?["message"]?.stringValue }.joined(separator: "\n")
+    #expect(messages.contains("step 1") && messages.contains("step 4"), "\(messages)")
+  }
+
+  @Test func cancellationKillsTheTree() throws {
+    let marker = "\(Int.random(in: 100_000...999_999)).75"
+    server.send(rpc(.int(4242), "tools/call", ["name": "exec_run", "arguments": ["command": .string("sleep \(marker) & sleep \(marker)"), "yield_ms": 60_000]]))
+    var seen = false
+    for _ in 0..<100 where !seen {
+      seen = !processesMatching("sleep \(marker)").isEmpty
+      usleep(20_000)
+    }
+    #expect(seen, "the command should be running before the cancellation")
+    server.send(rpc(nil, "notifications/cancelled", ["requestId": 4242, "reason": "test"]))
+    var left: [pid_t] = []
+    for _ in 0..<100 {
+      left = processesMatching("sleep \(marker)")
+      if left.isEmpty { break }
+      usleep(50_000)
+    }
+    #expect(left.isEmpty, "cancelling exec_run must kill the command's tree: \(left)")
+    let processes = try server.callTool("process_list", [:])["structuredContent"]?["processes"]?.arrayValue ?? []
+    #expect(processes.last?["running"]?.boolValue == false)
+  }
+}
