@@ -396,6 +396,8 @@ static int move_fd_above(int fd, int floor) {
 
 static void run_command(const struct mish_spawn_spec *spec, int report) {
   reset_signals();
+  // Dies with the init, so even without a PID namespace (profile none) the server's death reaches the command.
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (setpgid(0, 0) < 0) fail(report, MISH_STAGE_SETSID);
   if (chdir(spec->cwd) < 0) fail(report, MISH_STAGE_CHDIR);
   int fds[3] = {spec->stdin_fd, spec->stdout_fd, spec->stderr_fd};

@@ -87,6 +87,8 @@ public final class ExecEngine: @unchecked Sendable {
     public var timeoutMs: Int?
     public var profile: Profile
     public var captureBytes: Int
+    /// Output lines as progress (bytes so far, lines) while the starting request waits, when it asked for progress.
+    public var progress: (@Sendable (Int, String) -> Void)?
   }
 
   func start(_ request: StartRequest) throws(ToolError) -> ManagedProcess {
@@ -145,6 +147,7 @@ public final class ExecEngine: @unchecked Sendable {
       timeoutMs: request.timeoutMs ?? request.profile.limits.timeoutMs, logs: logs,
       spilled: SpillFiles(stdoutFD: fileFDs[0], stderrFD: fileFDs[1], combinedFD: fileFDs[2], limit: Self.spillLimit),
       captureBytes: request.captureBytes, stdinFD: stdinFD)
+    if let send = request.progress { process.progress = .init(send: send) }
     if let stdin = request.stdin, stdinFD >= 0 {
       // Small inputs go at once; a large one is written by a worker so the pipe's back-pressure blocks nobody.
       let bytes = Array(stdin.utf8)
@@ -273,6 +276,7 @@ public final class ExecEngine: @unchecked Sendable {
       for _ in 0..<200 where process.lock.withLock({ !process.isFinished }) { usleep(5000) }
       process.launched.cgroup?.remove()
     }
+    launcher.probe.cgroups.removeStale(own: true)
     let directory = lock.withLock { removeStateDirectoryOnClose ? madeStateDirectory : nil }
     if let directory { try? FileManager.default.removeItem(atPath: directory) }
   }
@@ -359,28 +363,18 @@ public final class ExecEngine: @unchecked Sendable {
       ready.append(waiter.resume)
       return true
     }
-    var sends: [(@Sendable (Int, String) -> Void, String)] = []
-    if !process.progress.isEmpty {
-      let text = String(decoding: bytes.suffix(4096), as: UTF8.self)
-      let now = ContinuousClock.now
-      for index in process.progress.indices {
-        process.progress[index].pending += text
-        if process.progress[index].pending.utf8.count > 8192 {
-          process.progress[index].pending = String(process.progress[index].pending.suffix(4096))
-        }
-        if let last = process.progress[index].last, now - last < .milliseconds(200) { continue }
-        if let cut = process.progress[index].pending.lastIndex(of: "\n") {
-          let lines = String(process.progress[index].pending[..<cut])
-          process.progress[index].pending = String(process.progress[index].pending[process.progress[index].pending.index(after: cut)...])
-          process.progress[index].last = now
-          sends.append((process.progress[index].send, TerminalText.plain(lines)))
-        }
-      }
-    }
+    process.progress?.add(bytes)
+    let progress = takeProgressLocked(process, now: .now)
     process.lock.unlock()
     ready.forEach { $0() }
-    let total = process.lock.withLock { process.combinedBytes }
-    for (send, text) in sends { send(total, text) }
+    progress?()
+  }
+
+  /// The progress notification now due for `process`, as a closure to call once its lock is released.
+  func takeProgressLocked(_ process: ManagedProcess, now: ContinuousClock.Instant, force: Bool = false) -> (() -> Void)? {
+    guard let send = process.progress?.send, let lines = process.progress?.takeLines(now: now, force: force) else { return nil }
+    let total = process.combinedBytes
+    return { send(total, lines) }
   }
 
   func unregister(_ fd: Int32) {
@@ -405,8 +399,10 @@ public final class ExecEngine: @unchecked Sendable {
     }
     let waiters = process.waiters
     process.waiters = []
-    process.progress = []
+    let progress = takeProgressLocked(process, now: .now, force: true)
+    process.progress = nil
     process.lock.unlock()
+    progress?()
     if force {
       // Pipes still open after the drain time: their holders are gone from our reach; stop reading them.
       let leftovers = lock.withLock { registrations.filter { $0.value.0 === process }.map(\.key) }
@@ -434,7 +430,9 @@ public final class ExecEngine: @unchecked Sendable {
         expired.append(waiter.resume)
         return true
       }
+      let progress = takeProgressLocked(process, now: now)
       process.lock.unlock()
+      progress?()
       if timedOut { killTree(process, reason: "timeout") }
       if drained { settle(process, force: true) }
       expired.forEach { $0() }
@@ -449,6 +447,7 @@ public final class ExecEngine: @unchecked Sendable {
         var candidates = process.waiters.map(\.deadline)
         if !process.timedOut, !process.initExited, let deadline = process.deadline { candidates.append(deadline) }
         if let drain = process.drainDeadline { candidates.append(drain) }
+        if let due = process.progress?.due { candidates.append(due) }
         for candidate in candidates where next == nil || candidate < next! { next = candidate }
       }
       process.lock.unlock()

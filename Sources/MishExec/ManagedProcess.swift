@@ -33,7 +33,7 @@ final class ManagedProcess: @unchecked Sendable {
   var killedBy: String?
   var finishedAt: ContinuousClock.Instant?
   var waiters: [Waiter] = []
-  var progress: [ProgressSink] = []
+  var progress: ProgressStream?
 
   struct Waiter {
     var deadline: ContinuousClock.Instant
@@ -42,11 +42,36 @@ final class ManagedProcess: @unchecked Sendable {
     var resume: @Sendable () -> Void
   }
 
-  struct ProgressSink {
-    /// Called with the bytes printed so far (the progress value, so it only grows) and the new complete lines.
-    var send: @Sendable (Int, String) -> Void
+  /// Output lines streamed as progress notifications to the request that started the command: complete lines
+  /// only, at most every 200 ms, the held ones sent when due (even if the command goes quiet) and at exit.
+  struct ProgressStream {
+    static let interval: Duration = .milliseconds(200)
+    static let window = 8192
+    /// Called with the bytes printed so far (the progress value, so it only grows) and the new lines.
+    let send: @Sendable (Int, String) -> Void
+    var pending: [UInt8] = []
     var last: ContinuousClock.Instant?
-    var pending = ""
+
+    mutating func add(_ bytes: UnsafeRawBufferPointer) {
+      pending.append(contentsOf: bytes.suffix(Self.window))
+      if pending.count > Self.window { pending.removeFirst(pending.count - Self.window) }
+    }
+
+    /// When the held complete lines may go (nil: none held; no earlier send: at once).
+    var due: ContinuousClock.Instant? {
+      guard pending.contains(0x0A) else { return nil }
+      return last.map { $0 + Self.interval } ?? .now
+    }
+
+    /// The complete lines held, when due (or `force`d), plain text.
+    mutating func takeLines(now: ContinuousClock.Instant, force: Bool = false) -> String? {
+      if !force, let last, now < last + Self.interval { return nil }
+      guard let cut = pending.lastIndex(of: 0x0A) else { return nil }
+      let lines = String(decoding: pending[..<cut], as: UTF8.self)
+      pending.removeFirst(cut + 1)
+      last = now
+      return TerminalText.plain(lines)
+    }
   }
 
   init(

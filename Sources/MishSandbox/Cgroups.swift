@@ -44,9 +44,46 @@ public struct CgroupLayout: Sendable {
     return fallbacks
   }
 
+  /// Removes the cgroup directories of mish servers that died without cleaning up (SIGKILL): `mish-<pid>` whose
+  /// pid is gone — and this server's own with `own` (at exit). What is still inside is killed first (v2), so an
+  /// rmdir can succeed.
+  public func removeStale(own: Bool = false) {
+    let places = Set((Array(controllers.values) + (unified.map { [$0] } ?? [])).map(\.directory))
+    for place in places {
+      let entries = (try? FileManager.default.contentsOfDirectory(atPath: place)) ?? []
+      for entry in entries where entry.hasPrefix("mish-") {
+        guard let pid = pid_t(entry.dropFirst(5)) else { continue }
+        guard pid == getpid() ? own : (kill(pid, 0) != 0 && errno == ESRCH) else { continue }
+        let base = place + "/" + entry
+        for child in (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? [] {
+          let path = base + "/" + child
+          var info = stat()
+          guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { continue }
+          _ = CommandCgroup.write(path + "/cgroup.kill", "1")
+          rmdir(path)
+        }
+        rmdir(base)
+      }
+    }
+  }
+
   static func detect() -> CgroupLayout {
-    let mountinfo = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
-    let membership = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
+    parse(
+      mountinfo: (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? "",
+      membership: (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? "",
+      uid: getuid(),
+      isWritable: { access($0, W_OK) == 0 },
+      controllersOf: { directory in
+        ((try? String(contentsOfFile: directory + "/cgroup.controllers", encoding: .utf8)) ?? "")
+          .split(whereSeparator: \.isWhitespace).map(String.init)
+      })
+  }
+
+  /// The layout from /proc/self/mountinfo and /proc/self/cgroup; the two probes of the file system are passed in,
+  /// so every layout (hybrid, pure v2, nothing delegated) is tested as a table.
+  static func parse(
+    mountinfo: String, membership: String, uid: uid_t, isWritable: (String) -> Bool, controllersOf: (String) -> [String]
+  ) -> CgroupLayout {
     var v2Mount: String?
     var v1Mounts: [String: String] = [:]
     for line in mountinfo.split(separator: "\n") {
@@ -74,23 +111,22 @@ public struct CgroupLayout: Sendable {
     var layout = CgroupLayout(unified: nil, controllers: [:], problem: nil)
     if let v2Mount, let v2Path {
       let directory = v2Mount + (v2Path == "/" ? "" : v2Path)
-      if access(directory, W_OK) == 0 {
+      if isWritable(directory) {
         layout.unified = Place(version: 2, directory: directory)
-        let available = ((try? String(contentsOfFile: directory + "/cgroup.controllers", encoding: .utf8)) ?? "")
-          .split(whereSeparator: \.isWhitespace).map(String.init)
+        let available = controllersOf(directory)
         for name in wanted where available.contains(name) { layout.controllers[name] = Place(version: 2, directory: directory) }
       }
     }
     for name in wanted where layout.controllers[name] == nil {
       guard let mount = v1Mounts[name], let path = v1Paths[name] else { continue }
       let directory = mount + (path == "/" ? "" : path)
-      if access(directory, W_OK) == 0 { layout.controllers[name] = Place(version: 1, directory: directory) }
+      if isWritable(directory) { layout.controllers[name] = Place(version: 1, directory: directory) }
     }
     let missing = wanted.filter { layout.controllers[$0] == nil }
     if !missing.isEmpty || layout.unified == nil {
       var reasons: [String] = []
       if !missing.isEmpty {
-        reasons.append("no writable cgroup for \(missing.joined(separator: ", ")) (uid \(getuid()); neither v2 nor v1 delegates it)")
+        reasons.append("no writable cgroup for \(missing.joined(separator: ", ")) (uid \(uid); neither v2 nor v1 delegates it)")
       }
       if layout.unified == nil { reasons.append("no writable cgroup v2 directory, so no cgroup.kill") }
       layout.problem = reasons.joined(separator: "; ")

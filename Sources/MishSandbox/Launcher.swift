@@ -60,6 +60,7 @@ public final class Launcher: Sendable {
   public init(probe: KernelProbe = .current()) {
     self.probe = probe
     filter = Result { () throws(SeccompPolicy.CompileError) in try SeccompPolicy.compile() }
+    probe.cgroups.removeStale()
   }
 
   public var filterInstructions: Int? { try? filter.get().instructions }

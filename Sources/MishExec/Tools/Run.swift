@@ -70,17 +70,18 @@ extension ExecTools {
           throw ToolError(.invalidArgument, "Unknown profile \(profileName)", hint: "Use one of \(profileNames.joined(separator: ", ")).")
         }
         let cwd = try engine.workspace.directoryPath(args.string("cwd") ?? "", doing: "run a command in")
+        var extra: [String: JSONValue] = [:]
+        for (name, value) in args["env"]?.objectValue ?? [:] { extra[name] = value }
+        var progress: (@Sendable (Int, String) -> Void)?
+        if context.wantsProgress {
+          progress = { bytes, lines in context.progress(Double(bytes), message: lines) }
+        }
         let process = try engine.start(
           .init(
-            argv: argv, commandText: text, cwd: cwd, environment: environment(extra: args["env"]?.objectValue.map { Dictionary(uniqueKeysWithValues: $0.map { ($0.key, $0.value) }) }, profile: profile),
+            argv: argv, commandText: text, cwd: cwd, environment: environment(extra: extra, profile: profile),
             stdin: args.string("stdin"), keepStdinOpen: args.bool("keep_stdin_open", default: false),
             timeoutMs: args.int("timeout_ms"), profile: profile,
-            captureBytes: args.int("max_output_bytes") ?? ExecEngine.defaultCaptureBytes))
-        if context.wantsProgress {
-          process.lock.withLock {
-            process.progress.append(.init(send: { bytes, lines in context.progress(Double(bytes), message: lines) }))
-          }
-        }
+            captureBytes: args.int("max_output_bytes") ?? ExecEngine.defaultCaptureBytes, progress: progress))
         let yieldMs = args.int("yield_ms") ?? 10_000
         await withTaskCancellationHandler {
           await engine.wait(process, until: .now + .milliseconds(yieldMs))
@@ -88,7 +89,7 @@ extension ExecTools {
           engine.killTree(process, reason: "cancelled")
         }
         return process.lock.withLock {
-          process.progress = []
+          process.progress = nil
           return .object(process.resultLocked(maxOutputBytes: 0))
         }
       })
