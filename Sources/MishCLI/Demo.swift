@@ -76,10 +76,17 @@ enum Demo {
           "patch": """
           *** Begin Patch
           *** Add File: tests/test_calc.py
+          +import unittest
+          +
           +from src.calc import add, sub
           +
-          +def test_add():
-          +    assert add(2, 3) == 5
+          +
+          +class CalcTest(unittest.TestCase):
+          +    def test_add(self):
+          +        self.assertEqual(add(2, 3), 5)
+          +
+          +    def test_sub(self):
+          +        self.assertEqual(sub(5, 3), 2)
           *** Update File: README.md
           @@
            # calc
@@ -89,6 +96,27 @@ enum Demo {
           """
         ],
         "Add a test file and update the docs in one all-or-nothing patch.")
+      try call(
+        "exec_run", ["argv": ["python3", "-m", "unittest", "-v", "tests.test_calc"]],
+        "Run the new test in the sandbox (exit code and output come back structured).")
+      try call(
+        "exec_run", ["command": "echo pwned > /etc/mish-demo; echo hook > .git/hooks/pre-commit; curl -sS --max-time 2 http://example.com || echo no network"],
+        "A command that tries to leave the worktree and reach the network: the sandbox stops each (exit code is data, not an error).")
+      let slow = try call(
+        "exec_run", ["command": "for i in 1 2 3; do echo tick $i; sleep 0.4; done", "yield_ms": 300],
+        "A slow command returns before it ends, with a process_id to poll.")
+      if let id = slow?["process_id"], let cursor = slow?["cursor"] {
+        try call(
+          "process_read", ["process_id": id, "cursor": cursor, "wait_ms": 3000],
+          "Poll it: output after the cursor (waiting up to wait_ms for some), and whether it still runs.")
+        try call("process_kill", ["process_id": id], "Stop it: SIGKILL takes its whole process tree.")
+      }
+      let flood = try call(
+        "exec_run", ["command": "seq 1 100000 | sed 's/$/ lorem ipsum dolor sit amet/'", "max_output_bytes": 256],
+        "A flood of output is cut head + tail with exact counts.")
+      if let log = flood?["log_id"] {
+        try call("output_read", ["log_id": log, "start_line": 50000, "limit_lines": 3], "The full log is still there to page through.")
+      }
       try call("fs_read", ["path": "../../etc/passwd"], "An escape attempt is refused: every path stays beneath the root.", expectFailure: true)
       try call("fs_glob", ["pattern": "**/*.py"], "Everything Python, gitignore respected.")
       try call("fs_move", ["from": "notes.txt", "to": "docs/notes.txt"], "Tidy up.")

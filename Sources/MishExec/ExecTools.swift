@@ -40,6 +40,7 @@ public enum ExecTools {
     "cwd": .required(Schema.string("Absolute working directory.")),
     "profile": .required(Schema.string("Sandbox profile.")),
     "duration_ms": .required(Schema.integer("Wall time so far, or until exit.", minimum: 0)),
+    "cursor": .required(Schema.integer("Bytes of interleaved output so far: pass it as process_read's cursor to get only what comes next.", minimum: 0)),
     "exit_code": .required(Schema.nullable(Schema.integer("Exit status; null while running or when a signal ended it."))),
     "signal": .required(Schema.nullable(Schema.string("Signal that ended it (SIGKILL, SIGSYS, ...), or null."))),
     "timed_out": .required(Schema.boolean("True when the timeout killed its whole process tree.")),
@@ -57,7 +58,8 @@ public enum ExecTools {
     let id = result["process_id"]?.stringValue ?? ""
     let duration = result["duration_ms"]?.intValue ?? 0
     if result["running"]?.boolValue == true {
-      header += "[still running as \(id) after \(duration) ms — poll with process_read {\"process_id\":\"\(id)\"}, stop with process_kill]"
+      let cursor = result["cursor"]?.intValue ?? 0
+      header += "[still running as \(id) after \(duration) ms — poll with process_read {\"process_id\":\"\(id)\",\"cursor\":\(cursor)}, stop with process_kill]"
     } else if let code = result["exit_code"]?.intValue {
       header += "[exit \(code) in \(duration) ms]"
     } else {
@@ -71,8 +73,8 @@ public enum ExecTools {
     if out.isEmpty && err.isEmpty {
       parts.append("(no output)")
     } else {
-      if !out.isEmpty { parts.append(TerminalText.plain(out)) }
-      if !err.isEmpty { parts.append("--- stderr ---\n" + TerminalText.plain(err)) }
+      if !out.isEmpty { parts.append(withoutFinalNewline(TerminalText.plain(out))) }
+      if !err.isEmpty { parts.append("--- stderr ---\n" + withoutFinalNewline(TerminalText.plain(err))) }
     }
     if result["stdout"]?["truncated"]?.boolValue == true || result["stderr"]?["truncated"]?.boolValue == true {
       parts.append("[full output: output_read {\"log_id\":\"\(result["log_id"]?.stringValue ?? "")\"}]")
@@ -80,4 +82,6 @@ public enum ExecTools {
     if let hint = result["denial_hint"]?.stringValue { parts.append("note: " + hint) }
     return parts.joined(separator: "\n")
   }
+
+  static func withoutFinalNewline(_ text: String) -> String { text.hasSuffix("\n") ? String(text.dropLast()) : text }
 }

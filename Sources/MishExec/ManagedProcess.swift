@@ -107,6 +107,7 @@ final class ManagedProcess: @unchecked Sendable {
     ]
     let end = finishedAt ?? ContinuousClock.now
     result["duration_ms"] = .int(Int((end - startedAt) / .milliseconds(1)))
+    result["cursor"] = .int(spilled.combinedWritten)
     if isFinished, let status = waitStatus {
       if status & 0x7F == 0 {
         result["exit_code"] = .int(Int((status >> 8) & 0xFF))

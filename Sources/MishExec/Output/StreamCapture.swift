@@ -89,7 +89,7 @@ public struct StreamCapture: Sendable {
     let omittedLines = newlines - shownNewlines
     var text = String(decoding: shownHead, as: UTF8.self)
     if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }
-    text += "[… \(omitted) bytes (\(omittedLines) newlines) omitted; output_read has everything …]\n"
+    text += "[… \(omittedLines) of \(lines) lines (\(omitted) bytes) omitted; output_read has them all …]\n"
     text += String(decoding: shownTail, as: UTF8.self)
     return CapturedText(text: text, bytes: bytes, lines: lines, truncated: true, omittedBytes: omitted)
   }

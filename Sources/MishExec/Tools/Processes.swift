@@ -27,7 +27,7 @@ extension ExecTools {
       annotations: .readOnly,
       render: { result in
         var text = result["output"]?.stringValue ?? ""
-        text = text.isEmpty ? "(no new output)" : TerminalText.plain(text)
+        text = text.isEmpty ? "(no new output)" : withoutFinalNewline(TerminalText.plain(text))
         let state = result["state"] ?? .null
         let id = state["process_id"]?.stringValue ?? ""
         let status: String
