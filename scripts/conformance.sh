@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # MCP conformance: drives `mish serve` with the official MCP Python SDK (PyPI `mcp`) and checks both protocol eras,
-# every fs tool, outputSchema validity and the error model. See Tests/Conformance/README.md.
+# every fs and command tool, outputSchema validity and the error model. See Tests/Conformance/README.md.
 #
 # Usage: scripts/conformance.sh [MISH_BIN] [extra pytest args...]
 #   MISH_BIN defaults to $REPO/.build/debug/mish. The venv lives in $REPO/.build/conformance-venv and is reused.

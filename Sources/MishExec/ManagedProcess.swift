@@ -147,7 +147,8 @@ final class ManagedProcess: @unchecked Sendable {
     if timedOut { return "The command ran past its timeout and its whole process tree was killed." }
     let text = stderr.rendered().text
     if text.contains("Read-only file system") || text.contains("Permission denied") || text.contains("Operation not permitted") {
-      return "The sandbox (profile \(plan.profile.name)) allows writes only inside the worktree (not .git/config or .git/hooks), /tmp and /dev/shm, and refuses some system calls; an EROFS/EACCES/EPERM outside those is the sandbox."
+      let writable = plan.profile.worktreeWritable ? "inside the worktree (not .git/config or .git/hooks), /tmp and /dev/shm" : "in /tmp and /dev/shm (the worktree is read-only in this profile)"
+      return "The sandbox (profile \(plan.profile.name)) allows writes only \(writable), and refuses some system calls; an EROFS/EACCES/EPERM outside those is the sandbox."
     }
     if plan.enforced(.namespaces) && !plan.profile.network,
       text.contains("Network is unreachable") || text.contains("Temporary failure in name resolution")

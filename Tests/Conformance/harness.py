@@ -53,7 +53,16 @@ FS_TOOLS = (
     "fs_remove",
     "fs_mkdir",
 )
-REQUIRED_TOOLS = (*FS_TOOLS, "session_info")
+# The command tools (test_exec.py).
+EXEC_TOOLS = (
+    "exec_run",
+    "process_read",
+    "process_write",
+    "process_kill",
+    "process_list",
+    "output_read",
+)
+REQUIRED_TOOLS = (*FS_TOOLS, *EXEC_TOOLS, "session_info")
 
 ERAS = ("legacy", "modern")
 

@@ -70,14 +70,17 @@ def test_raw_tools_list_shape(raw: RawServer) -> None:
 def test_raw_annotations_are_plausible(raw: RawServer) -> None:
     raw.initialize()
     tools = {t["name"]: t for t in list_all_tools(raw)}
-    for name in ("fs_read", "fs_read_many", "fs_list", "fs_glob", "fs_grep", "fs_stat", "session_info"):
+    readers = ("fs_read", "fs_read_many", "fs_list", "fs_glob", "fs_grep", "fs_stat", "session_info")
+    for name in (*readers, "process_read", "process_list", "output_read"):
         if name in tools:
             assert tools[name]["annotations"]["readOnlyHint"] is True, f"{name} should be readOnlyHint: true"
-    for name in ("fs_write", "fs_edit", "fs_patch", "fs_move", "fs_remove", "fs_mkdir"):
+    writers = ("fs_write", "fs_edit", "fs_patch", "fs_move", "fs_remove", "fs_mkdir")
+    for name in (*writers, "exec_run", "process_write", "process_kill"):
         if name in tools:
             assert tools[name]["annotations"]["readOnlyHint"] is False, f"{name} should be readOnlyHint: false"
-    if "fs_remove" in tools:
-        assert tools["fs_remove"]["annotations"]["destructiveHint"] is True, "fs_remove should be destructive"
+    for name in ("fs_remove", "exec_run", "process_kill"):
+        if name in tools:
+            assert tools[name]["annotations"]["destructiveHint"] is True, f"{name} should be destructive"
     for name, tool in tools.items():
         if name.startswith("fs_") or name == "session_info":
             assert tool["annotations"]["openWorldHint"] is False, f"{name} touches only the root: openWorldHint false"
