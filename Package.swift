@@ -19,6 +19,8 @@ targets += [
   .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
   // The sandbox launcher: libc only, no allocation after fork.
   .target(name: "CSpawn"),
+  // libgit2, for the git tools in-process.
+  .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
 ]
 
 // MARK: - Test support shared by every test target (seeded generator)
@@ -96,6 +98,20 @@ targets += [
   .testTarget(name: "MishExecTests", dependencies: ["MishExec", "MishJSON", "MishRPC", "MishTestSupport"]),
 ]
 
+// MARK: - MishGit: the git tools through libgit2, one serial queue per repository
+
+targets += [
+  .target(
+    name: "MishGit",
+    dependencies: [
+      "CGit2",
+      "MishFiles",
+      "MishJSON",
+      "MishRPC",
+    ]
+  ),
+]
+
 // MARK: - MishServer: stdio transport, dispatch, MCP and native faces
 
 targets += [
@@ -122,6 +138,7 @@ targets += [
       "CMishSys",
       "MishExec",
       "MishFiles",
+      "MishGit",
       "MishJSON",
       "MishRPC",
       "MishSandbox",

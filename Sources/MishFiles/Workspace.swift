@@ -118,6 +118,33 @@ public final class Workspace: Sendable {
     return resolved.isEmpty ? rootPath : (rootPath == "/" ? "/" : rootPath + "/") + resolved
   }
 
+  /// Checks that the directories leading to `path` (root-relative) are beneath the root and none of them is a
+  /// symlink, for tools whose library opens paths itself (libgit2 follows symlinked parent directories). Missing
+  /// directories are fine: the nearest existing ancestor is checked instead.
+  public func checkNoSymlinkParents(_ path: String, doing action: String) throws(ToolError) {
+    let relative = try confined(path, doing: action)
+    var parent = relative.split(separator: "/").dropLast()
+    while !parent.isEmpty {
+      let name = parent.joined(separator: "/")
+      let fd = retrying {
+        mish_openat2(
+          rootFD.raw, name, UInt64(mish_O_PATH | O_CLOEXEC), 0, Self.resolveFlags | UInt64(MISH_RESOLVE_NO_SYMLINKS))
+      }
+      if fd >= 0 {
+        close(fd)
+        return
+      }
+      switch errno {
+      case ENOENT: parent = parent.dropLast()
+      case ELOOP:
+        throw ToolError(
+          .denied, "\(relative) goes through a symlinked directory (\(name)); git tools do not follow it",
+          hint: "Name the path the symlink points to, if it is inside the root.", details: ["path": .string(relative)])
+      default: throw pathError(errno, relative, doing: action)
+      }
+    }
+  }
+
   /// Opens `path` beneath the root. The corresponding C function is `openat2`.
   func open(_ path: String, flags: Int32, mode: mode_t = 0, doing action: String) throws(ToolError) -> OwnedFD {
     try openResolved(path, flags: flags, mode: mode, doing: action).fd

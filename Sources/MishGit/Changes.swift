@@ -1,0 +1,140 @@
+import CGit2
+import MishRPC
+
+/// Staging, restoring and committing: the index and the work tree changed through libgit2 (no hooks run).
+enum ChangeWriter {
+  /// The repository's index, re-read from disk when another process (a git command the agent ran) changed it.
+  static func index(_ repo: OpaquePointer) throws(GitError) -> OpaquePointer {
+    let index = try Git.make("git_repository_index") { git_repository_index(&$0, repo) }
+    do throws(GitError) {
+      try Git.call("git_index_read") { git_index_read(index, 0) }
+    } catch {
+      git_index_free(index)
+      throw error
+    }
+    return index
+  }
+
+  /// `git add -A PATHS`: new and modified files staged, deleted ones removed; ignored files are not added unless
+  /// named exactly (then refused, as git does). Empty `paths` means the whole tree.
+  static func stage(_ index: OpaquePointer, _ paths: [String]) throws(GitError) {
+    try Git.withStrarray(paths) { pathspec throws(GitError) in
+      let spec: UnsafeMutablePointer<git_strarray>? = paths.isEmpty ? nil : pathspec
+      let flags = paths.isEmpty ? GIT_INDEX_ADD_DEFAULT.rawValue : GIT_INDEX_ADD_CHECK_PATHSPEC.rawValue
+      try Git.call("git_index_add_all") { git_index_add_all(index, spec, flags, nil, nil) }
+      try Git.call("git_index_update_all") { git_index_update_all(index, spec, nil, nil) }
+    }
+  }
+
+  static func add(_ repo: OpaquePointer, paths: [String]) throws(GitError) {
+    let index = try index(repo)
+    defer { git_index_free(index) }
+    try stage(index, paths)
+    try Git.call("git_index_write") { git_index_write(index) }
+  }
+
+  /// `git restore`: the index from HEAD (or `source`) when `staged`; the work tree from the index (or `source`)
+  /// when `worktree`.
+  static func restore(_ repo: OpaquePointer, paths: [String], staged: Bool, worktree: Bool, source: String?) throws(GitError) {
+    try Git.withStrarray(paths) { pathspec throws(GitError) in
+      if staged {
+        var target: OpaquePointer?
+        if let source {
+          target = try HistoryReader.commit(repo, source)
+        } else if git_repository_head_unborn(repo) != 1 {
+          target = try HistoryReader.commit(repo, "HEAD")
+        }
+        defer { if let target { git_commit_free(target) } }
+        // With no target (an unborn branch) the entries leave the index.
+        try Git.call("git_reset_default") { git_reset_default(repo, target, pathspec) }
+      }
+      guard worktree else { return }
+      var options = git_checkout_options()
+      try Git.call("git_checkout_options_init") { git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)) }
+      options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH.rawValue
+      if !paths.isEmpty { options.paths = pathspec.pointee }
+      if let source, !staged {
+        options.checkout_strategy |= GIT_CHECKOUT_DONT_UPDATE_INDEX.rawValue
+        let tree = try DiffReader.tree(repo, source)
+        defer { git_tree_free(tree) }
+        try Git.call("git_checkout_tree") { git_checkout_tree(repo, tree, &options) }
+      } else {
+        try Git.call("git_checkout_index") { git_checkout_index(repo, nil, &options) }
+      }
+    }
+  }
+
+  public struct Author: Sendable {
+    var name: String
+    var email: String
+  }
+
+  /// Creates a commit on HEAD from the index (after staging `paths`, or every tracked change with `all`).
+  static func commit(
+    _ repo: OpaquePointer, message: String, paths: [String], all: Bool, author: Author?, allowEmpty: Bool
+  ) throws(GitError) -> (sha: String, files: Int) {
+    let index = try index(repo)
+    defer { git_index_free(index) }
+    if all { try Git.call("git_index_update_all") { git_index_update_all(index, nil, nil, nil) } }
+    if !paths.isEmpty { try stage(index, paths) }
+    if all || !paths.isEmpty { try Git.call("git_index_write") { git_index_write(index) } }
+    if git_index_has_conflicts(index) == 1 {
+      throw GitError(
+        ToolError(
+          "conflict", "The index has unresolved conflicts, so no commit can be made",
+          hint: "Resolve each conflicted path (git_status shows them), stage it with git_add, then commit."))
+    }
+    var treeID = git_oid()
+    try Git.call("git_index_write_tree") { git_index_write_tree(&treeID, index) }
+    let tree = try Git.make("git_tree_lookup") { git_tree_lookup(&$0, repo, &treeID) }
+    defer { git_tree_free(tree) }
+    var parent: OpaquePointer?
+    if git_repository_head_unborn(repo) != 1 { parent = try HistoryReader.commit(repo, "HEAD") }
+    defer { if let parent { git_commit_free(parent) } }
+    let filesChanged = try changedFiles(repo, from: parent, to: tree)
+    if filesChanged == 0 && !allowEmpty {
+      throw GitError(
+        ToolError(
+          "nothing_to_commit", "Nothing to commit: the index matches \(parent == nil ? "an empty tree" : "HEAD")",
+          hint: "Stage changes first (git_add, or pass paths / all: true), or pass allow_empty: true for an empty commit."))
+    }
+    let signature = try signature(repo, author)
+    defer { git_signature_free(signature) }
+    var cleaned = git_buf()
+    defer { git_buf_dispose(&cleaned) }
+    try Git.call("git_message_prettify") { git_message_prettify(&cleaned, message, 0, 0x23) }
+    guard cleaned.size > 0 else {
+      throw GitError(ToolError(.invalidArgument, "The commit message is empty", hint: "Pass a message: a summary line, then a blank line and details."))
+    }
+    var commitID = git_oid()
+    var parents: [OpaquePointer?] = parent.map { [$0] } ?? []
+    try Git.call("git_commit_create") {
+      git_commit_create(&commitID, repo, "HEAD", signature, signature, nil, cleaned.ptr, tree, parents.count, &parents)
+    }
+    return (ObjectID(commitID).description, filesChanged)
+  }
+
+  /// How many files differ between a commit's tree (nil: the empty tree) and `tree`.
+  static func changedFiles(_ repo: OpaquePointer, from commit: OpaquePointer?, to tree: OpaquePointer) throws(GitError) -> Int {
+    var old: OpaquePointer?
+    if let commit { old = try Git.make("git_commit_tree") { git_commit_tree(&$0, commit) } }
+    defer { if let old { git_tree_free(old) } }
+    let diff = try Git.make("git_diff_tree_to_tree") { git_diff_tree_to_tree(&$0, repo, old, tree, nil) }
+    defer { git_diff_free(diff) }
+    return git_diff_num_deltas(diff)
+  }
+
+  static func signature(_ repo: OpaquePointer, _ author: Author?) throws(GitError) -> UnsafeMutablePointer<git_signature> {
+    var signature: UnsafeMutablePointer<git_signature>?
+    if let author {
+      try Git.call("git_signature_now") { git_signature_now(&signature, author.name, author.email) }
+    } else if git_signature_default(&signature, repo) < 0 {
+      git_error_clear()
+      throw GitError(
+        ToolError(
+          "no_author", "No author for the commit: none was passed and user.name / user.email are not set in the repository's config",
+          hint: "Pass author {\"name\": …, \"email\": …}, or set them with exec_run git config user.name … / user.email …."))
+    }
+    return signature!
+  }
+}
