@@ -6,10 +6,12 @@
  * and the mean reply size.
  *
  * A second mode, --exec, times a whole command instead (fork to exit, stdout to a file): the same summary line, so
- * a command-line peer (rg, sed) is measured by the same clock and statistics as a request.
+ * a command-line peer (rg, sed) is measured by the same clock and statistics as a request. With --spawn the command
+ * is started by posix_spawn (glibc: clone with CLONE_VM|CLONE_VFORK, then exec) instead of fork: the cheapest way
+ * to launch a program, the floor for a launcher.
  *
  *   rtclient [options] -- SERVER_ARGV...
- *   rtclient --exec N [--out FILE] [--warmup W] [--label L] -- COMMAND_ARGV... [--alt COMMAND_ARGV...]
+ *   rtclient --exec N [--spawn] [--out FILE] [--warmup W] [--label L] -- COMMAND_ARGV... [--alt COMMAND_ARGV...]
  *
  * Every reply is checked: it must not contain any --reject string (by default a JSON-RPC error or an MCP
  * "isError":true) and must contain every --expect string; a failed check ends the run with exit status 1 and the
@@ -21,6 +23,7 @@
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +53,7 @@ static const char *dump_path = NULL;
 static const char *out_path = "/dev/null";
 static const char *server_stderr = NULL;
 static int print_samples = 0;
+static int use_spawn = 0;
 
 static void usage(void);
 
@@ -339,11 +343,21 @@ static void finish_server(void) {
 
 /* ---- --exec: time a whole command --------------------------------------------------------------------------- */
 
+extern char **environ;
+
 static double run_once(char **argv) {
   double start = now_ms();
-  pid_t pid = fork();
-  if (pid < 0) die("fork: %s", strerror(errno));
-  if (pid == 0) {
+  pid_t pid;
+  if (use_spawn) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = posix_spawnp(&pid, argv[0], &actions, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (err) die("posix_spawn %s: %s", argv[0], strerror(err));
+  } else if ((pid = fork()) < 0) {
+    die("fork: %s", strerror(errno));
+  } else if (pid == 0) {
     int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) _exit(126);
     dup2(fd, 1);
@@ -386,7 +400,7 @@ static void usage(void) {
         "                [--seq N] [--conc K] [--conc-total N] [--expect S]... [--reject S]...\n"
         "                [--no-default-rejects] [--dump FILE] [--server-stderr FILE] [--samples]\n"
         "                [--timeout-ms MS] -- SERVER_ARGV...\n"
-        "       rtclient --exec N [--out FILE] [--warmup N] [--label L] [--samples]\n"
+        "       rtclient --exec N [--spawn] [--out FILE] [--warmup N] [--label L] [--samples]\n"
         "                -- COMMAND_ARGV... [--alt COMMAND_ARGV...]\n",
         stderr);
   exit(64);
@@ -420,6 +434,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--conc")) conc_k = atol(VALUE());
     else if (!strcmp(a, "--conc-total")) conc_total = atol(VALUE());
     else if (!strcmp(a, "--exec")) exec_n = atol(VALUE());
+    else if (!strcmp(a, "--spawn")) use_spawn = 1;
     else if (!strcmp(a, "--out")) out_path = VALUE();
     else if (!strcmp(a, "--dump")) dump_path = VALUE();
     else if (!strcmp(a, "--server-stderr")) server_stderr = VALUE();

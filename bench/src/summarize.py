@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turns a benchmark's raw JSON lines (rtclient's summaries plus context lines) into a Markdown table with ratios.
 
-    summarize.py rpc|grep|edit RESULTS.jsonl
+    summarize.py rpc|grep|edit|exec RESULTS.jsonl
 
 When a label/phase was measured in several rounds, each figure is the median over the rounds.
 """
@@ -120,10 +120,67 @@ def edit(context, m):
     return lines
 
 
+def exec_(context, m):
+    lines = ["## Exec (launching /bin/true; memory while a command prints a lot)", ""] + header(context) + [""]
+    for c in context.get("layers-mish", []) + context.get("layers-mish-none", []):
+        lines.append(f"Profile {c['profile']}: enforced {', '.join(c['enforced']) or 'nothing'}; "
+                     f"off {', '.join(c['off']) or 'nothing'}.")
+    rows = (("bare", "exec", "bare posix_spawn + waitpid (floor)"),
+            ("mish", "sequential", "mish exec/run, profile workspace-write (round trip)"),
+            ("mish-none", "sequential", "mish exec/run, profile none (round trip)"),
+            ("bwrap", "exec", "bwrap --unshare-all … --cap-drop ALL (whole command)"),
+            ("mish-fs-read", "sequential", "mish tools/call fs_read, 3-byte file (no launch)"))
+    lines += ["", "| launcher | n × rounds | p50 ms | p99 ms | mean ms | min ms |", "|---|---|---|---|---|---|"]
+    for label, phase, name in rows:
+        r = m.get((label, phase))
+        if r:
+            lines.append(f"| {name} | {r['n']} × {r['rounds']} | {ms(r['p50_ms'])} | {ms(r['p99_ms'])} | "
+                         f"{ms(r['mean_ms'])} | {ms(r['min_ms'])} |")
+    get = {label: m.get((label, phase)) for label, phase, _ in rows}
+    if all(get.values()):
+        def diff(*terms):  # terms: (sign, label); the figure for p50 and for mean
+            return [sum(sign * get[label][f] for sign, label in terms) for f in ("p50_ms", "mean_ms")]
+        mish, bwrap, rpc = get["mish"], get["bwrap"], get["mish-fs-read"]
+        lines += ["", "| comparison | p50 | mean | target |", "|---|---|---|---|"]
+        for name, (a, b), target in (
+                ("mish − bare", diff((1, "mish"), (-1, "bare")), "**≤ 2 ms**"),
+                ("mish − fs_read round trip − bare (launch alone over the floor)",
+                 diff((1, "mish"), (-1, "mish-fs-read"), (-1, "bare")), ""),
+                ("mish − mish profile none (the sandbox layers)", diff((1, "mish"), (-1, "mish-none")), ""),
+                ("mish profile none − fs_read round trip − bare (launcher without layers)",
+                 diff((1, "mish-none"), (-1, "mish-fs-read"), (-1, "bare")), "")):
+            lines.append(f"| {name} | {a:+.2f} ms | {b:+.2f} ms | {target} |")
+        lines.append(f"| mish / bwrap | {ratio(mish['p50_ms'], bwrap['p50_ms'])} | "
+                     f"{ratio(mish['mean_ms'], bwrap['mean_ms'])} | **≤ 0.3×** |")
+        lines.append(f"| (mish − fs_read round trip) / bwrap | "
+                     f"{ratio(mish['p50_ms'] - rpc['p50_ms'], bwrap['p50_ms'])} | "
+                     f"{ratio(mish['mean_ms'] - rpc['mean_ms'], bwrap['mean_ms'])} | |")
+    mem = [c for k in ("mem-mish", "mem-python") for c in context.get(k, [])]
+    if mem:
+        mb = lambda kb: f"{kb / 1024:.1f}"
+        lines += ["", f"Memory while `{mem[0]['command']}` runs (VmRSS sampled every 50 ms; MB):", "",
+                  "| process | before | max during | after | growth (max − before) | VmHWM | samples | wall s | "
+                  "stdout bytes | kept in the result |", "|---|---|---|---|---|---|---|---|---|---|"]
+        names = {"mem-mish": "mish server, exec/run (workspace-write)",
+                 "mem-python": "Python, subprocess.run(capture_output=True)"}
+        for c in mem:
+            kept = f"{c['kept_bytes']:,} bytes" + (" (truncated: true)" if c["truncated"] else "")
+            lines.append(f"| {names[c['label']]} | {mb(c['rss_before_kb'])} | {mb(c['rss_max_kb'])} | "
+                         f"{mb(c['rss_after_kb'])} | **{mb(c['rss_max_kb'] - c['rss_before_kb'])}** | "
+                         f"{mb(c['hwm_kb'])} | {c['n_samples']} | {c['seconds']:.1f} | {c['stdout_bytes']:,} | "
+                         f"{kept} |")
+        lines += ["", "Target: mish flat (its growth a few MB at most, whatever the output size). “after” is 0.5 s "
+                  "after the result (Python: after dropping it); VmHWM is the kernel's peak since the process "
+                  "started, so it also catches a peak between samples."]
+    lines += ["", "The mish launch figures are client round trips: they include the JSON-RPC round trip, which the "
+              "fs_read row measures alone. bare and bwrap are timed from spawn to exit by the same client."]
+    return lines
+
+
 def main():
     kind, path = sys.argv[1], sys.argv[2]
     context, merged = load(path)
-    print("\n".join({"rpc": rpc, "grep": grep, "edit": edit}[kind](context, merged)))
+    print("\n".join({"rpc": rpc, "grep": grep, "edit": edit, "exec": exec_}[kind](context, merged)))
 
 
 if __name__ == "__main__":
