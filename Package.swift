@@ -17,8 +17,10 @@ targets += [
   .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
   // libseccomp, to build and export the BPF filter in the server (the child only loads the BPF).
   .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
-  // The sandbox launcher: libc only, no allocation after fork.
+  // The sandbox launcher's shared definitions and server-side helpers (libc only).
   .target(name: "CSpawn"),
+  // The sandbox zygote the server spawns per profile (libc only): namespaces, mounts, then one init per command.
+  .executableTarget(name: "mish-sandbox", dependencies: ["CSpawn"]),
   // libgit2, for the git tools in-process.
   .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
 ]
@@ -165,11 +167,11 @@ targets += [
 
 let package = Package(
   name: "mish",
-  products: [.executable(name: "mish", targets: ["mish"])],
+  products: [.executable(name: "mish", targets: ["mish"]), .executable(name: "mish-sandbox", targets: ["mish-sandbox"])],
   targets: targets
 )
 
-for target in package.targets where target.type != .system {
+for target in package.targets where target.type != .system && target.name != "mish-sandbox" {
   var settings = target.swiftSettings ?? []
   settings.append(.swiftLanguageMode(.v6))
   target.swiftSettings = settings

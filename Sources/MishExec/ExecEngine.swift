@@ -129,7 +129,7 @@ public final class ExecEngine: @unchecked Sendable {
         LaunchRequest(
           argv: request.argv, environment: request.environment, cwd: request.cwd, worktree: workspace.rootPath,
           plan: plan, stdinFD: wantsStdin ? pipes[0][0] : -1, stdoutFD: pipes[1][1], stderrFD: pipes[2][1],
-          statusFD: pipes[3][1], name: id))
+          statusFD: pipes[3][1]))
     } catch {
       (pipes.flatMap { $0 } + fileFDs).forEach { Glibc.close($0) }
       for path in [logs.stdout, logs.stderr, logs.combined] { unlink(path) }
@@ -206,29 +206,27 @@ public final class ExecEngine: @unchecked Sendable {
     }
   }
 
-  /// Kills the command's whole tree: its cgroup, and its init (which takes its PID namespace with it).
+  /// Kills the command's whole tree: its init is PID 1 of the command's namespace, and when it dies the kernel
+  /// kills everything in it. (Without namespaces — profile none — the command dies with its init; what it
+  /// daemonized may not.)
   func killTree(_ process: ManagedProcess, reason: String) {
-    process.lock.lock()
-    let finished = process.isFinished
-    if !finished, process.killedBy == nil { process.killedBy = reason }
-    process.lock.unlock()
-    guard !finished else { return }
-    process.launched.cgroup?.killAll()
-    if process.launched.pidfd >= 0 {
-      _ = mish_pidfd_signal(process.launched.pidfd, SIGKILL)
-    } else {
-      kill(process.launched.pid, SIGKILL)
+    process.lock.withLock {
+      guard !process.isFinished else { return }
+      if process.killedBy == nil { process.killedBy = reason }
+      signalLocked(process, SIGKILL)
     }
   }
 
   /// Sends a signal to the command (the init forwards it to the command's process group).
   func signal(_ process: ManagedProcess, _ number: Int32) {
     if number == SIGKILL { return killTree(process, reason: "SIGKILL") }
-    if process.launched.pidfd >= 0 {
-      _ = mish_pidfd_signal(process.launched.pidfd, number)
-    } else {
-      kill(process.launched.pid, number)
-    }
+    process.lock.withLock { signalLocked(process, number) }
+  }
+
+  /// Signals the init through its pidfd, which stays open until `initExited` is set (under the same lock).
+  func signalLocked(_ process: ManagedProcess, _ number: Int32) {
+    guard !process.initExited, process.launched.pidfd >= 0 else { return }
+    _ = mish_pidfd_signal(process.launched.pidfd, number)
   }
 
   func writeStdin(_ process: ManagedProcess, _ bytes: [UInt8], close closeAfter: Bool) -> Result<Int, ToolError> {
@@ -274,9 +272,8 @@ public final class ExecEngine: @unchecked Sendable {
     for process in running { killTree(process, reason: "server shutdown") }
     for process in running {
       for _ in 0..<200 where process.lock.withLock({ !process.isFinished }) { usleep(5000) }
-      process.launched.cgroup?.remove()
     }
-    launcher.probe.cgroups.removeStale(own: true)
+    launcher.close()
     let directory = lock.withLock { removeStateDirectoryOnClose ? madeStateDirectory : nil }
     if let directory { try? FileManager.default.removeItem(atPath: directory) }
   }
@@ -325,31 +322,32 @@ public final class ExecEngine: @unchecked Sendable {
         return
       }
     case .status:
-      var word: Int32 = 0
-      let n = read(fd, &word, 4)
-      if n == 4 {
-        process.lock.lock()
-        process.waitStatus = word
-        process.lock.unlock()
-      }
-      if n == 4 || n == 0 || (n < 0 && errno != EAGAIN) { unregister(fd) }
+      collectStatus(fd, process)
     case .pidfd:
-      var status: Int32 = 0
-      let reaped = waitpid(process.launched.pid, &status, WNOHANG)
-      guard reaped == process.launched.pid || (reaped < 0 && errno == ECHILD) else { return }
-      unregister(fd)
-      // Leftovers (a daemon that left the PID namespace's reach, or no namespace at all) die with the command.
-      process.launched.cgroup?.killAll()
+      // The init is the zygote's child, reaped there: a readable pidfd is the news that it ended. It wrote the
+      // command's status before exiting, so that is in the pipe now, even if epoll has not said so yet.
+      if let statusFD = lock.withLock({ registrations.first { $0.value.0 === process && $0.value.1 == .status }?.key }) {
+        collectStatus(statusFD, process)
+      }
       process.lock.lock()
       process.initExited = true
       if process.waitStatus == nil {
-        // The init never reported: it was killed itself (timeout, kill, OOM).
-        process.waitStatus = status
+        // The init never reported: it was killed itself (timeout, kill, OOM), and the command with it.
+        process.waitStatus = SIGKILL
       }
       process.drainDeadline = ContinuousClock.now + Self.drainTime
       process.lock.unlock()
+      unregister(fd)
       settle(process)
     }
+  }
+
+  /// Reads the command's wait status from the init's status pipe, once it is there.
+  func collectStatus(_ fd: Int32, _ process: ManagedProcess) {
+    var word: Int32 = 0
+    let n = read(fd, &word, 4)
+    if n == 4 { process.lock.withLock { process.waitStatus = word } }
+    if n == 4 || n == 0 || (n < 0 && errno != EAGAIN) { unregister(fd) }
   }
 
   func append(_ bytes: UnsafeRawBufferPointer, _ process: ManagedProcess, stream: Int) {
@@ -391,7 +389,7 @@ public final class ExecEngine: @unchecked Sendable {
       return
     }
     process.finishedAt = ContinuousClock.now
-    process.oomKilled = process.launched.cgroup?.oomKilled() ?? false
+    process.oomKilled = (process.launched.cgroup?.oomKillCount() ?? 0) > process.launched.oomKillsBefore
     process.spilled.close()
     if process.stdinFD >= 0 {
       Glibc.close(process.stdinFD)
@@ -408,8 +406,6 @@ public final class ExecEngine: @unchecked Sendable {
       let leftovers = lock.withLock { registrations.filter { $0.value.0 === process }.map(\.key) }
       leftovers.forEach(unregister)
     }
-    let cgroup = process.launched.cgroup
-    DispatchQueue.global().async { cgroup?.remove() }
     waiters.forEach { $0.resume() }
   }
 

@@ -59,7 +59,7 @@ public struct CgroupLayout: Sendable {
           let path = base + "/" + child
           var info = stat()
           guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { continue }
-          _ = CommandCgroup.write(path + "/cgroup.kill", "1")
+          _ = ProfileCgroup.write(path + "/cgroup.kill", "1")
           rmdir(path)
         }
         rmdir(base)
@@ -135,9 +135,10 @@ public struct CgroupLayout: Sendable {
   }
 }
 
-/// The cgroups of one command: a directory per hierarchy, limits written before the command joins, the
-/// `cgroup.procs` fds the launcher writes "0" into, and what is read afterwards (OOM kills).
-public final class CommandCgroup: @unchecked Sendable {
+/// The cgroups of one sandbox profile's zygote, and so of every command it starts: a directory per hierarchy,
+/// limits written before the zygote joins (through the `cgroup.procs` fds it writes "0" into), and the OOM-kill
+/// counter read around each command. The limits are shared by the profile's commands of this session.
+public final class ProfileCgroup: @unchecked Sendable {
   public private(set) var directories: [(place: CgroupLayout.Place, path: String)] = []
   public private(set) var procsFDs: [Int32] = []
   /// What could not be set, for the report.
@@ -204,7 +205,7 @@ public final class CommandCgroup: @unchecked Sendable {
     }
   }
 
-  /// Kills every process in the command's cgroups (v2 `cgroup.kill`; v1 by signalling each member).
+  /// Kills every process in the cgroups (v2 `cgroup.kill`; v1 by signalling each member).
   public func killAll() {
     if let killPath, Self.write(killPath, "1") { return }
     for (place, path) in directories where place.version == 1 {
@@ -213,14 +214,21 @@ public final class CommandCgroup: @unchecked Sendable {
     }
   }
 
-  /// True when the kernel's OOM killer killed something in the memory cgroup.
-  public func oomKilled() -> Bool {
-    guard let (path, _) = memoryEvents, let text = try? String(contentsOfFile: path, encoding: .utf8) else { return false }
+  /// How many times the kernel's OOM killer has struck in the memory cgroup so far (compared before and after a
+  /// command to tell whether it was OOM-killed).
+  public func oomKillCount() -> Int {
+    guard let (path, _) = memoryEvents, let text = try? String(contentsOfFile: path, encoding: .utf8) else { return 0 }
     for line in text.split(separator: "\n") {
       let parts = line.split(separator: " ")
-      if parts.count == 2, parts[0] == "oom_kill", let count = Int(parts[1]), count > 0 { return true }
+      if parts.count == 2, parts[0] == "oom_kill", let count = Int(parts[1]) { return count }
     }
-    return false
+    return 0
+  }
+
+  /// Closes the fds the zygote has used (it joined already).
+  public func closeProcsFDs() {
+    for fd in procsFDs { close(fd) }
+    procsFDs = []
   }
 
   /// Closes the fds and removes the directories (once the processes are gone; retried briefly).

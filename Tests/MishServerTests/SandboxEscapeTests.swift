@@ -296,3 +296,37 @@ func processesMatching(_ needle: String) -> [pid_t] {
     return text.contains(needle) && pid != getpid()
   }
 }
+
+@Suite("Sandbox zygotes: set up once per profile, renewed when the protected paths change")
+struct SandboxZygoteTests {
+  /// A repository created after the first command (as `git init` would) is protected from the next command on.
+  @Test func gitCreatedLaterIsProtectedToo() throws {
+    let root = try TempDir("zygote")
+    defer { root.remove() }
+    let server = try LiveServer(root: root.path)
+    defer { server.kill() }
+    let before = try server.callTool("exec_run", ["command": "echo ok"])
+    #expect(before["structuredContent"]?["exit_code"]?.intValue == 0)
+    try root.write(".git/config", "[core]\n")
+    let attempt = try server.callTool(
+      "exec_run", ["command": "echo '[alias]' >> .git/config 2>/dev/null && echo ESCAPED; mkdir -p .git/hooks 2>/dev/null; echo x > .git/hooks/post-checkout 2>/dev/null && echo ESCAPED; echo done"])
+    #expect(attempt["structuredContent"]?["stdout"]?["text"]?.stringValue == "done\n", "\(attempt.compact)")
+    #expect(root.read(".git/config") == "[core]\n")
+    #expect(!root.exists(".git/hooks/post-checkout"))
+  }
+
+  /// Commands of one profile share the zygote but not their PID namespaces: each sees only its own processes.
+  @Test func concurrentCommandsAreIsolatedFromEachOther() throws {
+    let root = try TempDir("zygote")
+    defer { root.remove() }
+    let server = try LiveServer(root: root.path)
+    defer { server.kill() }
+    let sleeper = try server.callTool("exec_run", ["argv": ["sleep", "30"], "yield_ms": 100])["structuredContent"] ?? .null
+    #expect(sleeper["running"]?.boolValue == true)
+    let look = try server.callTool("exec_run", ["command": "ls /proc | grep -c '^[0-9]'; pgrep -c sleep || true"])["structuredContent"] ?? .null
+    let lines = look["stdout"]?["text"]?.stringValue?.split(separator: "\n") ?? []
+    #expect(lines.first.flatMap { Int($0) } ?? 99 <= 4, "another command's processes are visible: \(look.compact)")
+    #expect(lines.last == "0", "the other command's sleep is visible: \(look.compact)")
+    _ = try server.callTool("process_kill", ["process_id": sleeper["process_id"]!])
+  }
+}

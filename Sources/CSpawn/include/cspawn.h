@@ -1,96 +1,77 @@
 #ifndef CSPAWN_H
 #define CSPAWN_H
-// The sandbox launcher: libc only, no allocation after fork. One spec in, a pid (or a stage and an errno) out.
+// The sandbox launcher's shared definitions and the server-side helpers (libc only).
 //
-// The child is a tiny init ("pid 1" when a PID namespace is asked for) that joins the cgroups, enters the
-// namespaces, builds the mount view, sets rlimits, starts a new session, drops every capability, sets
-// NO_NEW_PRIVS, applies Landlock and loads the seccomp BPF; then it forks the command, which only sets up its
-// fds and cwd and calls execve. The init forwards TERM/INT/HUP/QUIT/USR1/USR2 to the command's process group,
-// reaps every orphan, writes the command's wait status to `status_fd` and exits. When it exits, the kernel kills
-// whatever is left in the PID namespace.
+// Commands are started by `mish-sandbox`, a small C program the server spawns once per sandbox profile (a
+// "zygote"). The zygote joins the profile's cgroups, enters the namespaces (user when not root, mount, net, ipc,
+// uts), builds the read-only mount view, and then waits on a unix socket for commands. For each command it clones
+// an init in a new PID and mount namespace (fresh /proc) which sets rlimits, starts a session, drops every
+// capability, sets NO_NEW_PRIVS, applies Landlock and loads the seccomp BPF, forks the command (which only sets
+// up its fds and cwd and calls execve), forwards TERM/INT/HUP/QUIT/USR1/USR2 to it, reaps orphans, writes the
+// command's wait status to the status fd and exits — taking its whole PID namespace with it. The zygote is tiny
+// and single-threaded, so its forks cost little; the namespaces, mounts and cgroup are paid for once.
+//
+// Messages are records `[u32 tag][u32 length][bytes]`; fds travel as SCM_RIGHTS on a SOCK_SEQPACKET socket.
 #include <stdint.h>
 #include <sys/types.h>
 
-/// What the launcher does; the Swift side decides from the profile and the kernel probe.
+/// What the zygote does; the Swift side decides from the profile and the kernel probe.
 enum {
   MISH_SPAWN_NEWUSER = 1 << 0,  // a user namespace mapping the caller's uid/gid to themselves (non-root)
-  MISH_SPAWN_NEWNS = 1 << 1,    // a mount namespace with the read-only view below
-  MISH_SPAWN_NEWPID = 1 << 2,   // a PID namespace with a fresh /proc
+  MISH_SPAWN_NEWNS = 1 << 1,    // a mount namespace with the read-only view
+  MISH_SPAWN_NEWPID = 1 << 2,   // a PID namespace (and mount namespace, for a fresh /proc) per command
   MISH_SPAWN_NEWNET = 1 << 3,   // a network namespace (loopback only, brought up)
   MISH_SPAWN_NEWIPC = 1 << 4,
   MISH_SPAWN_NEWUTS = 1 << 5,
-  MISH_SPAWN_DROP_CAPS = 1 << 6,       // empty the bounding, ambient, effective, permitted, inheritable sets
+  MISH_SPAWN_DROP_CAPS = 1 << 6,  // empty the bounding, ambient, effective, permitted, inheritable sets
   MISH_SPAWN_NO_NEW_PRIVS = 1 << 7,
   MISH_SPAWN_WORKTREE_WRITABLE = 1 << 8,
 };
 
-/// Where setup failed, reported with errno over the CLOEXEC pipe.
+/// Record tags. Setup (once per zygote): the U32/U64 fields, RLIMIT (i32 resource, u64 value), strings (WORKTREE
+/// once; PROTECT, LANDLOCK_FULL, LANDLOCK_DEV repeated), BPF bytes; the cgroup.procs fds ride along. Command:
+/// FILE, SEARCH_PATH, CWD, ARG and ENV (repeated); fds stdin, stdout, stderr, status.
+enum mish_tag {
+  MISH_TAG_FLAGS = 1, MISH_TAG_UID, MISH_TAG_GID, MISH_TAG_TMP_BYTES, MISH_TAG_CAP_LAST_CAP, MISH_TAG_LANDLOCK_ABI,
+  MISH_TAG_LANDLOCK_FS, MISH_TAG_LANDLOCK_NET, MISH_TAG_LANDLOCK_SCOPED, MISH_TAG_LANDLOCK_DEV_ACCESS,
+  MISH_TAG_RLIMIT, MISH_TAG_WORKTREE, MISH_TAG_PROTECT, MISH_TAG_LANDLOCK_FULL, MISH_TAG_LANDLOCK_DEV, MISH_TAG_BPF,
+  MISH_TAG_FILE = 32, MISH_TAG_SEARCH_PATH, MISH_TAG_CWD, MISH_TAG_ARG, MISH_TAG_ENV,
+};
+
+/// Where setup failed, reported with errno.
 enum mish_spawn_stage {
   MISH_STAGE_NONE = 0,
   MISH_STAGE_PIPE, MISH_STAGE_CLONE, MISH_STAGE_CGROUP, MISH_STAGE_USERNS, MISH_STAGE_MOUNT_PRIVATE,
   MISH_STAGE_OPEN_TREE, MISH_STAGE_READ_ONLY_ROOT, MISH_STAGE_TMPFS, MISH_STAGE_DEV, MISH_STAGE_WORKTREE,
   MISH_STAGE_PROTECT, MISH_STAGE_PROC, MISH_STAGE_LOOPBACK, MISH_STAGE_HOSTNAME, MISH_STAGE_RLIMIT,
   MISH_STAGE_SETSID, MISH_STAGE_CAPS, MISH_STAGE_NO_NEW_PRIVS, MISH_STAGE_LANDLOCK, MISH_STAGE_SECCOMP,
-  MISH_STAGE_FORK, MISH_STAGE_CHDIR, MISH_STAGE_DUP, MISH_STAGE_EXEC, MISH_STAGE_COUNT
+  MISH_STAGE_FORK, MISH_STAGE_CHDIR, MISH_STAGE_DUP, MISH_STAGE_EXEC, MISH_STAGE_PROTOCOL, MISH_STAGE_NAMESPACES,
+  MISH_STAGE_COUNT
 };
 
 /// A name for a stage, for error messages ("landlock", "exec", ...).
 const char *mish_spawn_stage_name(int stage);
 
-struct mish_rlimit {
-  int resource;
-  uint64_t value;  // soft = hard
+/// The zygote's answer to setup (pid 0) and to each command (the init's pid, in the caller's PID namespace).
+struct mish_reply {
+  int32_t pid;
+  int32_t stage;
+  int32_t error;
 };
 
-struct mish_spawn_spec {
-  const char *file;             // argv[0] when it has a '/', else searched in `search_path`
-  const char *search_path;      // PATH used for the search (colon-separated)
-  char *const *argv;
-  char *const *envp;
-  const char *cwd;              // absolute; the sandbox sees the worktree at its own path
-  int stdin_fd, stdout_fd, stderr_fd;  // the child's 0, 1, 2 (-1: /dev/null)
-  int status_fd;                // the init writes the command's wait status here (4 bytes)
-  int flags;                    // MISH_SPAWN_*
-  uint32_t outer_uid, outer_gid;
+/// Sends one message with up to 16 fds. Returns 0, or -1 with errno.
+int mish_send_message(int socket, const void *bytes, size_t length, const int *fds, int fd_count);
 
-  // Mount view (MISH_SPAWN_NEWNS): everything read-only and nosuid, then tmpfs on /tmp (tmp_bytes), /run and
-  // /dev (with null, zero, full, random, urandom, tty bound in and a tmpfs /dev/shm), the worktree bound at its
-  // own path (writable when asked), `protect` paths inside it bound read-only, and a fresh /proc (with
-  // /proc/sys, sysrq-trigger, irq, bus read-only) when there is a PID namespace.
-  const char *worktree;
-  const char *const *protect;   // NULL-terminated; paths that do not exist are skipped
-  uint64_t tmp_bytes;
+/// Receives one reply and the fd that may come with it (a command's pidfd; else -1). Returns 0, or -1 with errno
+/// (ECONNRESET when the zygote is gone, ETIMEDOUT).
+int mish_receive_reply(int socket, struct mish_reply *reply, int *fd, int timeout_ms);
 
-  const struct mish_rlimit *rlimits;
-  int rlimit_count;
+/// socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC) with 1 MiB send buffers.
+int mish_seqpacket_pair(int fds[2]);
 
-  const int *cgroup_procs_fds;  // each gets "0" written: the init joins those cgroups first
-  int cgroup_count;
-
-  int cap_last_cap;
-
-  // Landlock (abi > 0): the handled masks are already cut to the kernel's ABI by the caller.
-  int landlock_abi;
-  uint64_t landlock_fs_handled;
-  uint64_t landlock_net_handled;
-  uint64_t landlock_scoped;
-  const char *const *landlock_full;  // NULL-terminated; every handled fs right beneath these
-  const char *const *landlock_dev;   // NULL-terminated; write, truncate and device ioctls beneath these
-  uint64_t landlock_dev_access;
-
-  const void *bpf;              // struct sock_filter[], exported by libseccomp in the parent
-  uint32_t bpf_instructions;    // 0: no seccomp filter
-};
-
-struct mish_spawn_result {
-  pid_t pid;     // the init's pid in the caller's PID namespace, or -1
-  int stage;     // MISH_STAGE_NONE on success
-  int error;     // errno of the failing stage
-};
-
-/// Spawns the sandboxed command. Blocks until the command has been exec'd or setup failed. The calling thread
-/// should live as long as the child: PR_SET_PDEATHSIG fires when the *thread* that forked exits.
-void mish_spawn(const struct mish_spawn_spec *spec, struct mish_spawn_result *result);
+/// Spawns `path` with argv (CLONE_VM-style posix_spawn: cheap however large the caller is), `socket` as its fd 3
+/// and every other fd above 2 closed. Returns the pid or -1 with errno.
+pid_t mish_spawn_helper(const char *path, char *const argv[], int socket);
 
 /// pidfd_open(2); -1 and errno on failure.
 int mish_pidfd_open(pid_t pid);
