@@ -17,11 +17,14 @@ public final class ExecEngine: @unchecked Sendable {
   let epollFD: Int32
   let wakeFD: Int32
   let lock = NSLock()
+  let startQueue = DispatchQueue(label: "mish.exec.start")
   /// Made on first use (a server that runs no command leaves nothing behind): logs live in `<it>/logs`.
   var madeStateDirectory: String?
   var removeStateDirectoryOnClose = false
   var processes: [String: ManagedProcess] = [:]
   var order: [String] = []
+  /// The processes not yet finished: the loop's timers look only at these.
+  var live: [ManagedProcess] = []
   var nextNumber = 1
   /// fd → (process, what it is).
   var registrations: [Int32: (ManagedProcess, Source)] = [:]
@@ -103,20 +106,11 @@ public final class ExecEngine: @unchecked Sendable {
     let id = "p\(number)"
     let base = try stateDirectory() + "/logs/" + id
     let logs = LogPaths(stdout: base + ".stdout", stderr: base + ".stderr", combined: base + ".log")
-    var fileFDs: [Int32] = []
-    for path in [logs.stdout, logs.stderr, logs.combined] {
-      let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-      guard fd >= 0 else {
-        fileFDs.forEach { Glibc.close($0) }
-        throw ToolError(.io, "Cannot create the log file \(path): \(String(cString: strerror(errno)))", hint: "Check that the state directory is writable and has space.")
-      }
-      fileFDs.append(fd)
-    }
     var pipes: [[Int32]] = []
     for nonblockingReadEnd in [false, true, true, true] {  // stdin, stdout, stderr, status
       var fds: [Int32] = [-1, -1]
       guard mish_pipe(&fds, 0) == 0 else {
-        (pipes.flatMap { $0 } + fileFDs).forEach { Glibc.close($0) }
+        pipes.flatMap { $0 }.forEach { Glibc.close($0) }
         throw ToolError(.io, "pipe: \(String(cString: strerror(errno)))", hint: "The server is out of file descriptors; end some processes.")
       }
       if nonblockingReadEnd { _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK) }
@@ -131,8 +125,7 @@ public final class ExecEngine: @unchecked Sendable {
           plan: plan, stdinFD: wantsStdin ? pipes[0][0] : -1, stdoutFD: pipes[1][1], stderrFD: pipes[2][1],
           statusFD: pipes[3][1]))
     } catch {
-      (pipes.flatMap { $0 } + fileFDs).forEach { Glibc.close($0) }
-      for path in [logs.stdout, logs.stderr, logs.combined] { unlink(path) }
+      pipes.flatMap { $0 }.forEach { Glibc.close($0) }
       throw ToolError(ToolError.Code(rawValue: error.code), error.message, hint: error.hint, details: ["sandbox": .object(plan.json)])
     }
     // The child has its copies; keep only our ends.
@@ -145,7 +138,7 @@ public final class ExecEngine: @unchecked Sendable {
     let process = ManagedProcess(
       id: id, argv: request.argv, commandText: request.commandText, cwd: request.cwd, plan: plan, launched: launched,
       timeoutMs: request.timeoutMs ?? request.profile.limits.timeoutMs, logs: logs,
-      spilled: SpillFiles(stdoutFD: fileFDs[0], stderrFD: fileFDs[1], combinedFD: fileFDs[2], limit: Self.spillLimit),
+      spilled: SpillFiles(paths: logs, limit: Self.spillLimit),
       captureBytes: request.captureBytes, stdinFD: stdinFD)
     if let send = request.progress { process.progress = .init(send: send) }
     if let stdin = request.stdin, stdinFD >= 0 {
@@ -159,6 +152,7 @@ public final class ExecEngine: @unchecked Sendable {
     lock.withLock {
       processes[id] = process
       order.append(id)
+      live.append(process)
       register(pipes[1][0], process, .stdout)
       register(pipes[2][0], process, .stderr)
       register(pipes[3][0], process, .status)
@@ -166,6 +160,17 @@ public final class ExecEngine: @unchecked Sendable {
     }
     wake()
     return process
+  }
+
+  /// `start` on the engine's own queue: launching waits for the sandbox helper (about a millisecond, longer for a
+  /// profile's first command), which must not hold one of the cooperative pool's threads.
+  func startOffPool(_ request: StartRequest) async throws(ToolError) -> ManagedProcess {
+    let outcome: Result<ManagedProcess, ToolError> = await withCheckedContinuation { continuation in
+      startQueue.async { [self] in
+        continuation.resume(returning: Result { () throws(ToolError) in try start(request) })
+      }
+    }
+    return try outcome.get()
   }
 
   func register(_ fd: Int32, _ process: ManagedProcess, _ source: Source) {
@@ -190,6 +195,14 @@ public final class ExecEngine: @unchecked Sendable {
   }
 
   var allProcesses: [ManagedProcess] { lock.withLock { order.compactMap { processes[$0] } } }
+
+  /// The unfinished processes, dropping the finished ones from the list.
+  func liveProcesses() -> [ManagedProcess] {
+    lock.withLock {
+      live.removeAll { process in process.lock.withLock { process.isFinished } }
+      return live
+    }
+  }
 
   /// Waits until the process ends, its log grows beyond `outputBeyond`, or `deadline`, whichever is first.
   func wait(_ process: ManagedProcess, until deadline: ContinuousClock.Instant, outputBeyond: Int? = nil) async {
@@ -411,7 +424,7 @@ public final class ExecEngine: @unchecked Sendable {
 
   func checkTimers() {
     let now = ContinuousClock.now
-    for process in allProcesses {
+    for process in liveProcesses() {
       process.lock.lock()
       if process.isFinished {
         process.lock.unlock()
@@ -437,7 +450,7 @@ public final class ExecEngine: @unchecked Sendable {
 
   func nextTimeoutMs() -> Int32 {
     var next: ContinuousClock.Instant?
-    for process in allProcesses {
+    for process in liveProcesses() {
       process.lock.lock()
       if !process.isFinished {
         var candidates = process.waiters.map(\.deadline)

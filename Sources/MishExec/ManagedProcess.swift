@@ -176,23 +176,40 @@ struct LogPaths: Sendable {
   }
 }
 
-/// The open log files, each capped so a flood cannot fill the disk.
+/// A command's log files, each capped so a flood cannot fill the disk. A file is created when its first byte
+/// arrives (on ext4 a create costs more than a short command's whole run), so a silent command leaves none.
 struct SpillFiles {
-  var stdoutFD: Int32
-  var stderrFD: Int32
-  var combinedFD: Int32
+  let paths: LogPaths
   var limit: Int
-  var written = [0, 0]
-  var combinedWritten = 0
+  /// stdout, stderr, combined; -1 until created (or after close).
+  var fds: [Int32] = [-1, -1, -1]
+  var written = [0, 0, 0]
   var truncated = false
+  var failure: String?
+
+  var combinedWritten: Int { written[2] }
 
   mutating func append(_ bytes: UnsafeRawBufferPointer, stream: Int) {
-    let fd = stream == 0 ? stdoutFD : stderrFD
-    let streamRoom = max(0, limit - written[stream])
-    let combinedRoom = max(0, limit - combinedWritten)
-    if streamRoom < bytes.count || combinedRoom < bytes.count { truncated = true }
-    if streamRoom > 0 { written[stream] += Self.writeAll(fd, UnsafeRawBufferPointer(rebasing: bytes.prefix(streamRoom))) }
-    if combinedRoom > 0 { combinedWritten += Self.writeAll(combinedFD, UnsafeRawBufferPointer(rebasing: bytes.prefix(combinedRoom))) }
+    for index in [stream, 2] {
+      let room = max(0, limit - written[index])
+      if room < bytes.count { truncated = true }
+      guard room > 0, let fd = open(index) else { continue }
+      written[index] += Self.writeAll(fd, UnsafeRawBufferPointer(rebasing: bytes.prefix(room)))
+    }
+  }
+
+  mutating func open(_ index: Int) -> Int32? {
+    if fds[index] >= 0 { return fds[index] }
+    guard failure == nil else { return nil }
+    let path = [paths.stdout, paths.stderr, paths.combined][index]
+    let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    guard fd >= 0 else {
+      failure = "cannot create \(path): \(String(cString: strerror(errno)))"
+      truncated = true
+      return nil
+    }
+    fds[index] = fd
+    return fd
   }
 
   static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int {
@@ -209,10 +226,8 @@ struct SpillFiles {
   }
 
   mutating func close() {
-    for fd in [stdoutFD, stderrFD, combinedFD] where fd >= 0 { Glibc.close(fd) }
-    stdoutFD = -1
-    stderrFD = -1
-    combinedFD = -1
+    for fd in fds where fd >= 0 { Glibc.close(fd) }
+    fds = [-1, -1, -1]
   }
 }
 

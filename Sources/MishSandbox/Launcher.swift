@@ -60,6 +60,7 @@ public final class Launcher: @unchecked Sendable {
   let helperPath: String
   let lock = NSLock()
   var zygotes: [String: Zygote] = [:]
+  var plans: [String: SandboxPlan] = [:]
 
   public init(probe: KernelProbe = .current()) {
     self.probe = probe
@@ -75,10 +76,14 @@ public final class Launcher: @unchecked Sendable {
 
   public var filterInstructions: Int? { try? filter.get().instructions }
 
+  /// The plan for a profile: fixed for the server's life (the probe and the filter are), so made once.
   public func plan(_ profile: Profile) -> SandboxPlan {
+    if let cached = lock.withLock({ plans[profile.name] }), cached.profile == profile { return cached }
     var seccompError: String?
     if case .failure(let error) = filter { seccompError = error.description }
-    return SandboxPlan.make(profile: profile, probe: probe, seccompError: seccompError)
+    let plan = SandboxPlan.make(profile: profile, probe: probe, seccompError: seccompError)
+    lock.withLock { plans[profile.name] = plan }
+    return plan
   }
 
   /// Starts the command through its profile's zygote (started, or restarted, as needed) and waits for its exec.

@@ -376,15 +376,6 @@ static void loopback_up(void) {
 
 // ---- Each command's init ----
 
-/// A fresh /proc for the command's PID namespace, with the kernel's knobs read-only.
-static void mount_proc(int report) {
-  struct stat st;
-  if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) fail(report, MISH_STAGE_PROC);
-  static const char *const proc_read_only[] = {"/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", NULL};
-  for (int i = 0; proc_read_only[i]; i++)
-    if (lstat(proc_read_only[i], &st) == 0 && bind_read_only(proc_read_only[i]) < 0) fail(report, MISH_STAGE_PROC);
-}
-
 static void drop_capabilities(int report) {
   for (int cap = 0; cap <= setup.cap_last_cap; cap++)
     if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) fail(report, MISH_STAGE_CAPS);
@@ -529,36 +520,33 @@ static void close_other_fds(int *keep, int count) {
   syscall(SYS_close_range, next, ~0U, 0);
 }
 
-/// The command's init: the per-command part of the sandbox, then the command as its child.
-static void run_init(const struct command *command, int report) {
-  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  if (getppid() == 1) _exit(127);  // the zygote is already gone
-  signal(SIGCHLD, SIG_DFL);
-  int keep[] = {report, command->status_fd, command->stdin_fd, command->stdout_fd, command->stderr_fd};
-  close_other_fds(keep, 5);
-  if (setup.flags & MISH_SPAWN_NEWPID) mount_proc(report);
-  for (int i = 0; i < setup.rlimit_count; i++) {
-    struct rlimit limit = {setup.rlimits[i].value, setup.rlimits[i].value};
-    if (setrlimit(setup.rlimits[i].resource, &limit) < 0) fail(report, MISH_STAGE_RLIMIT);
-  }
-  if (setsid() < 0) fail(report, MISH_STAGE_SETSID);
-  if (setup.flags & MISH_SPAWN_DROP_CAPS) drop_capabilities(report);
-  if ((setup.flags & MISH_SPAWN_NO_NEW_PRIVS) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail(report, MISH_STAGE_NO_NEW_PRIVS);
-  if (setup.landlock_abi > 0) apply_landlock(report);
-  if (setup.bpf_length > 0) {
-    struct sock_fprog program = {(unsigned short)(setup.bpf_length / 8), (struct sock_filter *)setup.bpf};
-    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program) < 0) fail(report, MISH_STAGE_SECCOMP);
-  }
+struct command_start {
+  const struct command *command;
+  int report;
+};
 
+static char command_stack[256 * 1024] __attribute__((aligned(16)));
+
+static int start_command(void *argument) {
+  struct command_start *start = argument;
+  run_command(start->command, start->report);
+  return 127;
+}
+
+/// The command's init, once its command has arrived (the sandbox is already in place): the command as its child,
+/// signals forwarded to it, orphans reaped, its status reported.
+static void run_init(const struct command *command, int report) {
   // Signals that reach the init before the command exists are held, then forwarded.
   sigset_t forwarded;
   sigemptyset(&forwarded);
   int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
   for (unsigned i = 0; i < sizeof forwarded_signals / sizeof *forwarded_signals; i++) sigaddset(&forwarded, forwarded_signals[i]);
   sigprocmask(SIG_BLOCK, &forwarded, NULL);
-  pid_t child = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+  // vfork-style: the command borrows the init's memory (on its own stack) until it execs, so no page tables are
+  // copied; the init waits meanwhile. The command only makes syscalls and never returns.
+  struct command_start start = {command, report};
+  pid_t child = clone(start_command, command_stack + sizeof command_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
   if (child < 0) fail(report, MISH_STAGE_FORK);
-  if (child == 0) run_command(command, report);
   command_pid = child;
   struct sigaction action;
   memset(&action, 0, sizeof action);
@@ -592,19 +580,76 @@ static void run_init(const struct command *command, int report) {
   _exit(0);
 }
 
-/// Starts one command: its init in new PID and mount namespaces (when the profile has namespaces), then waits
-/// until the command has been exec'd (the report pipe closes) or setup failed, and answers the server.
-static void spawn(char *buffer, size_t size, int *fds, int fd_count) {
-  struct mish_reply reply = {0, MISH_STAGE_PROTOCOL, EPROTO};
-  const char *argv[4096 + 1], *envp[4096 + 1];
+/// A pre-forked init, waiting on `channel` for its command: the clone into new PID and mount namespaces and the
+/// fresh /proc are done before the command arrives, off its critical path.
+static struct {
+  pid_t pid;
+  int pidfd;
+  int channel;
+  int report;
+} warm = {-1, -1, -1, -1};
+
+/// What every command's init does, before its command is known: a session, the rlimits, every capability
+/// dropped, NO_NEW_PRIVS, Landlock, and the seccomp filter last.
+static void confine(int report) {
+  for (int i = 0; i < setup.rlimit_count; i++) {
+    struct rlimit limit = {setup.rlimits[i].value, setup.rlimits[i].value};
+    if (setrlimit(setup.rlimits[i].resource, &limit) < 0) fail(report, MISH_STAGE_RLIMIT);
+  }
+  if (setsid() < 0) fail(report, MISH_STAGE_SETSID);
+  if (setup.flags & MISH_SPAWN_DROP_CAPS) drop_capabilities(report);
+  if ((setup.flags & MISH_SPAWN_NO_NEW_PRIVS) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail(report, MISH_STAGE_NO_NEW_PRIVS);
+  if (setup.landlock_abi > 0) apply_landlock(report);
+  if (setup.bpf_length > 0) {
+    struct sock_fprog program = {(unsigned short)(setup.bpf_length / 8), (struct sock_filter *)setup.bpf};
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program) < 0) fail(report, MISH_STAGE_SECCOMP);
+  }
+}
+
+/// The warm init: in its own PID and mount namespaces, /proc mounted and the whole sandbox applied (`confine`), it
+/// waits for one command (its records, then fds stdin, stdout, stderr, status) and becomes that command's init. A
+/// failure goes to the report pipe, which the zygote reads when it hands over a command.
+static void warm_init(int channel, int report) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  signal(SIGCHLD, SIG_DFL);
+  int keep[] = {channel, report};
+  close_other_fds(keep, 2);
+  if (setup.flags & MISH_SPAWN_NEWPID) {
+    struct stat st;
+    static const char *const proc_read_only[] = {"/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", NULL};
+    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) fail(report, MISH_STAGE_PROC);
+    for (int i = 0; proc_read_only[i]; i++)
+      if (lstat(proc_read_only[i], &st) == 0 && bind_read_only(proc_read_only[i]) < 0) fail(report, MISH_STAGE_PROC);
+  }
+  confine(report);
+  static char message[MAX_MESSAGE];
+  int fds[MAX_FDS];
+  int fd_count = 0;
+  ssize_t size;
+  do {
+    struct iovec io = {.iov_base = message, .iov_len = sizeof message};
+    union {
+      char bytes[CMSG_SPACE(MAX_FDS * sizeof(int))];
+      struct cmsghdr align;
+    } control;
+    struct msghdr received = {.msg_iov = &io, .msg_iovlen = 1, .msg_control = control.bytes, .msg_controllen = sizeof control.bytes};
+    size = recvmsg(channel, &received, MSG_CMSG_CLOEXEC);
+    if (size > 0)
+      for (struct cmsghdr *header = CMSG_FIRSTHDR(&received); header; header = CMSG_NXTHDR(&received, header))
+        if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS) {
+          fd_count = (int)((header->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+          memcpy(fds, CMSG_DATA(header), fd_count * sizeof(int));
+        }
+  } while (size < 0 && errno == EINTR);
+  if (size <= 0 || fd_count != 4) _exit(0);  // retired, or a stray message: nothing to answer
+  close(channel);
+  static const char *argv[4096 + 1], *envp[4096 + 1];
   struct command command = {.argv = argv, .envp = envp};
   struct command_parse context = {&command, 0, 0};
-  // At most one record per 8 bytes: bound argv and envp by the message size before parsing.
-  if (fd_count != 4 || size / 8 > 4096 || parse(buffer, size, take_command, &context) < 0 || !command.file || !command.cwd || context.argc == 0) {
-    for (int i = 0; i < fd_count; i++) close(fds[i]);
-    ssize_t ignored = write(SERVER, &reply, sizeof reply);
-    (void)ignored;
-    return;
+  if ((size_t)size / 8 > 4096 || parse(message, (size_t)size, take_command, &context) < 0 || !command.file || !command.cwd ||
+      context.argc == 0) {
+    errno = EPROTO;
+    fail(report, MISH_STAGE_PROTOCOL);
   }
   argv[context.argc] = NULL;
   envp[context.envc] = NULL;
@@ -612,45 +657,97 @@ static void spawn(char *buffer, size_t size, int *fds, int fd_count) {
   command.stdout_fd = fds[1];
   command.stderr_fd = fds[2];
   command.status_fd = fds[3];
-  int report[2];
-  int pidfd = -1;
+  run_init(&command, report);
+  _exit(127);
+}
+
+/// Forks the next warm init (the pidfd comes with the clone, so the init is held even if it ends at once).
+static int prefork(void) {
+  int pair[2], report[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) return -1;
   if (pipe2(report, O_CLOEXEC) < 0) {
-    reply.stage = MISH_STAGE_PIPE;
-    reply.error = errno;
-  } else {
-    unsigned long flags = SIGCHLD | CLONE_PIDFD;
-    if (setup.flags & MISH_SPAWN_NEWPID) flags |= CLONE_NEWPID | CLONE_NEWNS;
-    // The pidfd comes with the clone, so the server holds the init even if it is gone (and reaped) at once.
-    pid_t pid = (pid_t)syscall(SYS_clone, flags, 0, &pidfd, 0, 0);
-    if (pid == 0) {
-      close(report[0]);
-      run_init(&command, report[1]);
-      _exit(127);
+    close(pair[0]);
+    close(pair[1]);
+    return -1;
+  }
+  unsigned long flags = SIGCHLD | CLONE_PIDFD;
+  if (setup.flags & MISH_SPAWN_NEWPID) flags |= CLONE_NEWPID | CLONE_NEWNS;
+  int pidfd = -1;
+  pid_t pid = (pid_t)syscall(SYS_clone, flags, 0, &pidfd, 0, 0);
+  if (pid == 0) {
+    close(pair[0]);
+    close(report[0]);
+    warm_init(pair[1], report[1]);
+    _exit(127);
+  }
+  int saved = errno;
+  close(pair[1]);
+  close(report[1]);
+  if (pid < 0) {
+    close(pair[0]);
+    close(report[0]);
+    errno = saved;
+    return -1;
+  }
+  warm.pid = pid;
+  warm.pidfd = pidfd;
+  warm.channel = pair[0];
+  warm.report = report[0];
+  return 0;
+}
+
+static void discard_warm(void) {
+  if (warm.channel >= 0) close(warm.channel);
+  if (warm.pidfd >= 0) close(warm.pidfd);
+  if (warm.report >= 0) close(warm.report);
+  warm.pid = warm.pidfd = warm.channel = warm.report = -1;
+}
+
+/// Hands one command to the warm init, waits until it has been exec'd (the report pipe closes) or setup failed,
+/// answers the server with the init's pid and pidfd, and forks the next warm init.
+static void spawn(char *buffer, size_t size, int *fds, int fd_count) {
+  struct mish_reply reply = {0, MISH_STAGE_PROTOCOL, EPROTO};
+  if (fd_count == 4) {
+    int sent = -1;
+    for (int attempt = 0; attempt < 2 && sent < 0; attempt++) {
+      if (warm.pid < 0 && prefork() < 0) {
+        reply.stage = MISH_STAGE_CLONE;
+        reply.error = errno;
+        break;
+      }
+      sent = mish_send_message(warm.channel, buffer, size, fds, 4);
+      if (sent < 0) {
+        // It ended before its command came: a setup failure is in its report pipe; else fork another.
+        struct mish_reply failed = {0, 0, 0};
+        int failed_setup = read(warm.report, &failed, sizeof failed) == (ssize_t)sizeof failed;
+        discard_warm();
+        if (failed_setup) {
+          reply.stage = failed.stage;
+          reply.error = failed.error;
+          break;
+        }
+      }
     }
-    close(report[1]);
-    if (pid < 0) {
-      reply.stage = MISH_STAGE_CLONE;
-      reply.error = errno;
-    } else {
+    if (sent == 0) {
       struct mish_reply failed = {0, 0, 0};
       ssize_t n;
       do {
-        n = read(report[0], &failed, sizeof failed);
+        n = read(warm.report, &failed, sizeof failed);
       } while (n < 0 && errno == EINTR);
-      reply.pid = pid;
+      reply.pid = warm.pid;
       reply.stage = n == (ssize_t)sizeof failed ? failed.stage : MISH_STAGE_NONE;
       reply.error = n == (ssize_t)sizeof failed ? failed.error : 0;
     }
-    close(report[0]);
   }
-  for (int i = 0; i < 4; i++) close(fds[i]);
-  if (reply.pid > 0 && reply.stage == MISH_STAGE_NONE) {
-    mish_send_message(SERVER, &reply, sizeof reply, &pidfd, 1);
+  for (int i = 0; i < fd_count; i++) close(fds[i]);
+  if (reply.stage == MISH_STAGE_NONE && reply.pid > 0) {
+    mish_send_message(SERVER, &reply, sizeof reply, &warm.pidfd, 1);
   } else {
     ssize_t ignored = write(SERVER, &reply, sizeof reply);
     (void)ignored;
   }
-  if (pidfd >= 0) close(pidfd);
+  if (reply.pid > 0) discard_warm();
+  if (warm.pid < 0) prefork();
 }
 
 int main(int argc, char **argv) {
@@ -689,13 +786,15 @@ int main(int argc, char **argv) {
   if (chdir("/") < 0) fail(SERVER, MISH_STAGE_CHDIR);
   struct mish_reply ready = {getpid(), MISH_STAGE_NONE, 0};
   if (write(SERVER, &ready, sizeof ready) != (ssize_t)sizeof ready) return 1;
+  prefork();
 
   static char message[MAX_MESSAGE];
   for (;;) {
     size = receive(message, sizeof message, fds, &fd_count);
     if (size == 0) {
       // The server closed its end (it is retiring this zygote): let the running commands finish first, since
-      // the zygote's exit would kill them (their inits die with it).
+      // the zygote's exit would kill them (their inits die with it). The warm init ends when its channel closes.
+      discard_warm();
       while (waitpid(-1, NULL, 0) > 0 || errno == EINTR) {
       }
       return 0;

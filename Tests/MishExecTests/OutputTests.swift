@@ -166,3 +166,11 @@ struct LogFileTests {
     }
   }
 }
+
+@Suite("Spilled logs: a stream that printed nothing has no file")
+struct MissingLogTests {
+  @Test func missingFileIsAnEmptyLog() throws {
+    let slice = try LogFile.readLines(path: NSTemporaryDirectory() + "mish-no-such-log-\(UUID().uuidString)", startLine: 1, limitLines: 10, grep: nil, maxBytes: 100)
+    #expect(slice == LogSlice(lines: [], totalLines: 0, nextStartLine: nil, truncated: false))
+  }
+}

@@ -36,6 +36,8 @@ public enum LogFile {
       regex = nil
     }
     let fd = open(path, O_RDONLY | O_CLOEXEC)
+    // No file: the stream printed nothing (files are made on the first byte).
+    if fd < 0 && errno == ENOENT { return LogSlice(lines: [], totalLines: 0, nextStartLine: nil, truncated: false) }
     guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
     defer { close(fd) }
     var page = LogPage(startLine: max(1, startLine), limitLines: max(1, limitLines), maxBytes: maxBytes, regex: regex)

@@ -76,7 +76,7 @@ extension ExecTools {
         if context.wantsProgress {
           progress = { bytes, lines in context.progress(Double(bytes), message: lines) }
         }
-        let process = try engine.start(
+        let process = try await engine.startOffPool(
           .init(
             argv: argv, commandText: text, cwd: cwd, environment: environment(extra: extra, profile: profile),
             stdin: args.string("stdin"), keepStdinOpen: args.bool("keep_stdin_open", default: false),
