@@ -231,19 +231,6 @@ public final class ProfileCgroup: @unchecked Sendable {
     procsFDs = []
   }
 
-  /// Closes the fds and removes the directories (once the processes are gone; retried briefly).
-  public func remove() {
-    for fd in procsFDs { close(fd) }
-    procsFDs = []
-    for (_, path) in directories.reversed() {
-      for _ in 0..<50 {
-        if rmdir(path) == 0 || errno == ENOENT { break }
-        usleep(2000)
-      }
-    }
-    directories = []
-  }
-
   static func write(_ path: String, _ value: String) -> Bool {
     let fd = open(path, O_WRONLY | O_CLOEXEC)
     guard fd >= 0 else { return false }

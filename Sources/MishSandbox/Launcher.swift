@@ -74,8 +74,6 @@ public final class Launcher: @unchecked Sendable {
     return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent(name).path
   }
 
-  public var filterInstructions: Int? { try? filter.get().instructions }
-
   /// The plan for a profile: fixed for the server's life (the probe and the filter are), so made once.
   public func plan(_ profile: Profile) -> SandboxPlan {
     if let cached = lock.withLock({ plans[profile.name] }), cached.profile == profile { return cached }

@@ -131,8 +131,8 @@ static char *put_str(char *out, const char *s) {
 
 // ---- Messages ----
 
-/// Receives one message and its fds; returns its length (0 at end of input).
-static ssize_t receive(char *buffer, size_t size, int *fds, int *fd_count) {
+/// Receives one message and its fds from `socket`; returns its length (0 at end of input).
+static ssize_t receive(int socket, char *buffer, size_t size, int *fds, int *fd_count) {
   struct iovec io = {.iov_base = buffer, .iov_len = size};
   union {
     char bytes[CMSG_SPACE(MAX_FDS * sizeof(int))];
@@ -141,7 +141,7 @@ static ssize_t receive(char *buffer, size_t size, int *fds, int *fd_count) {
   struct msghdr message = {.msg_iov = &io, .msg_iovlen = 1, .msg_control = control.bytes, .msg_controllen = sizeof control.bytes};
   ssize_t n;
   do {
-    n = recvmsg(SERVER, &message, MSG_CMSG_CLOEXEC);
+    n = recvmsg(socket, &message, MSG_CMSG_CLOEXEC);
   } while (n < 0 && errno == EINTR);
   *fd_count = 0;
   for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {
@@ -625,22 +625,7 @@ static void warm_init(int channel, int report) {
   static char message[MAX_MESSAGE];
   int fds[MAX_FDS];
   int fd_count = 0;
-  ssize_t size;
-  do {
-    struct iovec io = {.iov_base = message, .iov_len = sizeof message};
-    union {
-      char bytes[CMSG_SPACE(MAX_FDS * sizeof(int))];
-      struct cmsghdr align;
-    } control;
-    struct msghdr received = {.msg_iov = &io, .msg_iovlen = 1, .msg_control = control.bytes, .msg_controllen = sizeof control.bytes};
-    size = recvmsg(channel, &received, MSG_CMSG_CLOEXEC);
-    if (size > 0)
-      for (struct cmsghdr *header = CMSG_FIRSTHDR(&received); header; header = CMSG_NXTHDR(&received, header))
-        if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS) {
-          fd_count = (int)((header->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-          memcpy(fds, CMSG_DATA(header), fd_count * sizeof(int));
-        }
-  } while (size < 0 && errno == EINTR);
+  ssize_t size = receive(channel, message, sizeof message, fds, &fd_count);
   if (size <= 0 || fd_count != 4) _exit(0);  // retired, or a stray message: nothing to answer
   close(channel);
   static const char *argv[4096 + 1], *envp[4096 + 1];
@@ -762,7 +747,7 @@ int main(int argc, char **argv) {
   static char setup_message[MAX_MESSAGE];
   int fds[MAX_FDS];
   int fd_count = 0;
-  ssize_t size = receive(setup_message, sizeof setup_message, fds, &fd_count);
+  ssize_t size = receive(SERVER, setup_message, sizeof setup_message, fds, &fd_count);
   if (size <= 0) fail(SERVER, MISH_STAGE_PROTOCOL);
   if (parse(setup_message, (size_t)size, take_setup, NULL) < 0 || !setup.worktree) {
     errno = EPROTO;
@@ -790,7 +775,7 @@ int main(int argc, char **argv) {
 
   static char message[MAX_MESSAGE];
   for (;;) {
-    size = receive(message, sizeof message, fds, &fd_count);
+    size = receive(SERVER, message, sizeof message, fds, &fd_count);
     if (size == 0) {
       // The server closed its end (it is retiring this zygote): let the running commands finish first, since
       // the zygote's exit would kill them (their inits die with it). The warm init ends when its channel closes.
