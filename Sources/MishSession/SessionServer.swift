@@ -1,5 +1,6 @@
 import MishExec
 import MishFiles
+import MishGit
 import MishJSON
 import MishRPC
 import MishSandbox
@@ -13,7 +14,8 @@ public enum SessionServer {
     not seen. fs_edit needs old_text to match exactly once; failures show the nearest near-miss. fs_patch applies \
     multi-file patches all or none. exec_run runs commands in a sandbox (writes only inside the root and a private \
     /tmp, no network by default); a long one returns running: true with a process_id to poll with process_read. \
-    session_info tells what confines you.
+    git_status, git_diff, git_commit and friends work on the repository in-process (no hooks run); \
+    git_checkpoint saves and restores the whole work tree. session_info tells what confines you.
     """
 
   public static func registry(workspace: Workspace, exec: ExecEngine, options: ServerOptions = ServerOptions()) -> Registry {
@@ -25,7 +27,7 @@ public enum SessionServer {
     ]
     return Registry(
       [SessionInfo.operation(workspace, launcher: exec.launcher, limits: limits)] + FileTools.operations(workspace)
-        + ExecTools.operations(exec))
+        + ExecTools.operations(exec) + GitTools.operations(GitSession(workspace: workspace)))
   }
 
   /// An engine for listing or describing the tools: it starts nothing until a command runs.

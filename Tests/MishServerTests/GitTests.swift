@@ -1,0 +1,231 @@
+// The git tools against the real git CLI: a repository with every kind of change, built with git itself, and
+// git_status / git_diff compared with `git status --porcelain=v2` and `git diff --numstat`.
+import Foundation
+import Glibc
+import MishJSON
+import Testing
+
+/// Runs git in `directory` and returns its stdout; fails the test on a non-zero exit.
+@discardableResult
+func git(_ arguments: [String], in directory: String, allowFailure: Bool = false) throws -> String {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+  process.arguments = ["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main", "-c", "protocol.file.allow=always"] + arguments
+  process.currentDirectoryURL = URL(fileURLWithPath: directory)
+  let output = Pipe()
+  process.standardOutput = output
+  process.standardError = FileHandle.nullDevice
+  try process.run()
+  let data = output.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  if !allowFailure && process.terminationStatus != 0 { throw HarnessError("git \(arguments) failed with \(process.terminationStatus)") }
+  return String(decoding: data, as: UTF8.self)
+}
+
+/// A repository with one of each: modified, staged new, deleted, staged rename, mode change, binary, untracked in a
+/// new directory, ignored, a submodule (gitlink) entry moved, and a merge conflict.
+func repositoryWithEveryChange() throws -> TempDir {
+  let root = try TempDir("git")
+  let path = root.path
+  try git(["init", "-q"], in: path)
+  try root.write("keep.txt", "one\ntwo\nthree\n")
+  try root.write("modify.txt", "alpha\nbeta\n")
+  try root.write("delete.txt", "bye\n")
+  try root.write("rename-me.txt", String(repeating: "the same content line\n", count: 20))
+  try root.write("script.sh", "echo hi\n")
+  try root.write("conflict.txt", "base\n")
+  try root.write(".gitignore", "*.log\n")
+  FileManager.default.createFile(atPath: root.at("image.bin"), contents: Data([0, 1, 2, 3, 0, 255]))
+  try git(["add", "-A"], in: path)
+  try git(["update-index", "--add", "--cacheinfo", "160000,1111111111111111111111111111111111111111,vendor/lib"], in: path)
+  try git(["commit", "-qm", "base"], in: path)
+  // A conflict: both sides change conflict.txt.
+  try git(["checkout", "-qb", "other"], in: path)
+  try root.write("conflict.txt", "theirs\n")
+  try git(["commit", "-qam", "theirs"], in: path)
+  try git(["checkout", "-q", "main"], in: path)
+  try root.write("conflict.txt", "ours\n")
+  try git(["commit", "-qam", "ours"], in: path)
+  try git(["merge", "-q", "other"], in: path, allowFailure: true)
+  // The rest of the changes.
+  try root.write("modify.txt", "alpha\nbeta changed\ngamma\n")
+  try root.write("added.txt", "new file\n")
+  try git(["add", "added.txt"], in: path)
+  unlink(root.at("delete.txt"))
+  try git(["mv", "rename-me.txt", "renamed.txt"], in: path)
+  chmod(root.at("script.sh"), 0o755)
+  FileManager.default.createFile(atPath: root.at("image.bin"), contents: Data([0, 9, 9, 9, 0, 255, 7]))
+  try root.write("newdir/inner/file.txt", "untracked\n")
+  try root.write("debug.log", "ignored\n")
+  try git(["update-index", "--add", "--cacheinfo", "160000,2222222222222222222222222222222222222222,vendor/lib"], in: path)
+  return root
+}
+
+/// `git status --porcelain=v2` as (xy, path, orig) triples; untracked and ignored as ?? and !!.
+func porcelain(_ text: String) -> Set<[String]> {
+  var result = Set<[String]>()
+  for line in text.split(separator: "\n") {
+    let fields = line.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+    switch fields.first {
+    case "1": result.insert([fields[1], fields[8...].joined(separator: " "), ""])
+    case "2":
+      let paths = fields[9...].joined(separator: " ").split(separator: "\t").map(String.init)
+      result.insert([fields[1], paths[0], paths[1]])
+    case "u": result.insert([fields[1], fields[10...].joined(separator: " "), ""])
+    case "?": result.insert(["??", fields[1...].joined(separator: " "), ""])
+    case "!": result.insert(["!!", fields[1...].joined(separator: " "), ""])
+    default: break
+    }
+  }
+  return result
+}
+
+/// Every path of the work tree but .git, with its content and executable bit (not its mtime).
+func workTree(_ root: TempDir) -> [String: String] {
+  root.snapshot().filter { !$0.key.hasPrefix(".git/") && $0.key != ".git" }.reduce(into: [:]) { result, entry in
+    let full = root.at(entry.key)
+    if entry.value == "dir" || entry.value.hasPrefix("link") {
+      result[entry.key] = entry.value
+    } else {
+      let data = FileManager.default.contents(atPath: full) ?? Data()
+      result[entry.key] = "\(access(full, X_OK) == 0 ? "x " : "")\(data.base64EncodedString())"
+    }
+  }
+}
+
+@Suite("Git tools against the git CLI", .serialized)
+struct GitTests {
+  @Test func statusAgreesWithPorcelainV2() throws {
+    let root = try repositoryWithEveryChange()
+    defer { root.remove() }
+    let server = try LiveServer(root: root.path)
+    defer { server.kill() }
+    for ignored in [false, true] {
+      let expected = porcelain(try git(["status", "--porcelain=v2"] + (ignored ? ["--ignored"] : []), in: root.path))
+      let result = try server.callTool("git_status", ["ignored": .bool(ignored)])
+      #expect(result["isError"]?.boolValue != true, "\(result.compact)")
+      let entries = result["structuredContent"]?["entries"]?.arrayValue ?? []
+      let actual = Set(entries.map { [$0["xy"]?.stringValue ?? "", $0["path"]?.stringValue ?? "", $0["orig_path"]?.stringValue ?? ""] })
+      #expect(actual == expected, "ignored: \(ignored)\nonly mish: \(actual.subtracting(expected))\nonly git: \(expected.subtracting(actual))")
+      #expect(expected.count >= 9, "the fixture should hold every kind of change: \(expected)")
+    }
+    let status = try server.callTool("git_status", [:])["structuredContent"] ?? .null
+    #expect(status["branch"]?.stringValue == "main")
+    #expect(status["head"]?.stringValue == (try git(["rev-parse", "HEAD"], in: root.path)).trimmingCharacters(in: .whitespacesAndNewlines))
+    #expect(status["clean"]?.boolValue == false)
+  }
+
+  @Test(arguments: [false, true])
+  func diffStatAgreesWithNumstat(staged: Bool) throws {
+    let root = try repositoryWithEveryChange()
+    defer { root.remove() }
+    // A conflicted index makes `git diff` print unmerged entries; resolve it for this comparison.
+    try root.write("conflict.txt", "resolved\n")
+    try git(["add", "conflict.txt"], in: root.path)
+    let server = try LiveServer(root: root.path)
+    defer { server.kill() }
+    let numstat = try git(["diff", "--numstat"] + (staged ? ["--cached"] : []), in: root.path)
+    var expected = Set<[String]>()
+    for line in numstat.split(separator: "\n") {
+      let fields = line.split(separator: "\t").map(String.init)
+      var path = fields[2]
+      if path.contains(" => ") { path = String(path.split(separator: " ").last!) }
+      expected.insert([fields[0], fields[1], path])
+    }
+    let result = try server.callTool("git_diff", ["staged": .bool(staged), "stat_only": true])
+    let files = result["structuredContent"]?["files"]?.arrayValue ?? []
+    let actual = Set(files.map { file -> [String] in
+      let binary = file["binary"]?.boolValue == true
+      return [binary ? "-" : String(file["additions"]?.intValue ?? -1), binary ? "-" : String(file["deletions"]?.intValue ?? -1), file["path"]?.stringValue ?? ""]
+    })
+    #expect(actual == expected, "staged: \(staged)\nonly mish: \(actual.subtracting(expected))\nonly git: \(expected.subtracting(actual))")
+  }
+
+  @Test func stageCommitLogShowAndBranches() throws {
+    let root = try TempDir("git")
+    defer { root.remove() }
+    try git(["init", "-q"], in: root.path)
+    try root.write("a.txt", "first\n")
+    let server = try LiveServer(root: root.path)
+    defer { server.kill() }
+    // Without an author in params, the repository's config decides: this one has none.
+    try git(["config", "user.name", ""], in: root.path)
+    let noAuthor = try server.callTool("git_commit", ["message": "first", "paths": ["a.txt"]])
+    #expect(noAuthor["structuredContent"]?["error"]?["code"]?.stringValue == "no_author", "\(noAuthor.compact)")
+    let first = try server.callTool(
+      "git_commit", ["message": "first", "paths": ["a.txt"], "author": ["name": "Agent", "email": "agent@example.com"]])
+    let sha = try #require(first["structuredContent"]?["sha"]?.stringValue)
+    #expect(try git(["log", "--format=%H %an", "-1"], in: root.path).trimmingCharacters(in: .whitespacesAndNewlines) == "\(sha) Agent")
+    let empty = try server.callTool("git_commit", ["message": "again", "author": ["name": "Agent", "email": "a@e"]])
+    #expect(empty["structuredContent"]?["error"]?["code"]?.stringValue == "nothing_to_commit")
+    try root.write("a.txt", "first\nsecond\n")
+    _ = try server.callTool("git_add", ["paths": ["a.txt"]])
+    #expect(try git(["diff", "--cached", "--name-only"], in: root.path) == "a.txt\n")
+    let unstaged = try server.callTool("git_restore", ["paths": ["a.txt"], "staged": true])
+    #expect(unstaged["structuredContent"]?["staged"]?.arrayValue?.isEmpty == true)
+    #expect(root.read("a.txt") == "first\nsecond\n", "unstaging keeps the work tree")
+    _ = try server.callTool("git_restore", ["paths": ["a.txt"]])
+    #expect(root.read("a.txt") == "first\n")
+    try root.write("b.txt", "b\n")
+    let second = try server.callTool("git_commit", ["message": "add b\n\nwith a body", "paths": ["b.txt"], "author": ["name": "Agent", "email": "a@e"]])
+    #expect(second["structuredContent"]?["files_changed"]?.intValue == 1)
+    let log = try server.callTool("git_log", ["max_count": 1])["structuredContent"] ?? .null
+    #expect(log["commits"]?.arrayValue?.first?["summary"]?.stringValue == "add b")
+    #expect(log["next_cursor"]?.stringValue == "1")
+    let older = try server.callTool("git_log", ["max_count": 1, "cursor": "1"])["structuredContent"] ?? .null
+    #expect(older["commits"]?.arrayValue?.first?["sha"]?.stringValue == sha)
+    #expect(older["next_cursor"] == .null)
+    let show = try server.callTool("git_show", [:])["structuredContent"] ?? .null
+    #expect(show["files"]?.arrayValue?.map { $0["path"]?.stringValue ?? "" } == ["b.txt"])
+    let rootShow = try server.callTool("git_show", ["rev": .string(sha)])["structuredContent"] ?? .null
+    #expect(rootShow["files"]?.arrayValue?.first?["status"]?.stringValue == "added")
+    _ = try server.callTool("git_branch", ["action": "create", "name": "feature"])
+    #expect(try git(["branch", "--list", "feature"], in: root.path).contains("feature"))
+    let current = try server.callTool("git_branch", ["action": "delete", "name": "main"])
+    #expect(current["structuredContent"]?["error"]?["code"]?.stringValue == "branch_in_use")
+    let bad = try server.callTool("git_branch", ["action": "create", "name": "no spaces"])
+    #expect(bad["structuredContent"]?["error"]?["code"]?.stringValue == "invalid_argument")
+    _ = try server.callTool("git_branch", ["action": "delete", "name": "feature"])
+    #expect(try git(["branch", "--list", "feature"], in: root.path).isEmpty)
+    let outside = try server.callTool("git_add", ["paths": ["../x"]])
+    #expect(outside["structuredContent"]?["error"]?["code"]?.stringValue == "outside_root")
+  }
+
+  @Test func checkpointRestoresTheWorkTreeExactly() throws {
+    let root = try repositoryWithEveryChange()
+    defer { root.remove() }
+    let server = try LiveServer(root: root.path)
+    defer { server.kill() }
+    // A conflicted index cannot be captured: refused with the conflict named.
+    let refused = try server.callTool("git_checkpoint", ["action": "create"])
+    #expect(refused["structuredContent"]?["error"]?["code"]?.stringValue == "conflict")
+    try root.write("conflict.txt", "resolved\n")
+    try git(["add", "conflict.txt"], in: root.path)
+    let indexBefore = try git(["ls-files", "--stage"], in: root.path)
+    let headBefore = try git(["rev-parse", "HEAD"], in: root.path)
+    let before = workTree(root)
+    let created = try server.callTool("git_checkpoint", ["action": "create", "name": "before-mess", "message": "safe point"])
+    try #require(created["isError"]?.boolValue != true, "\(created.compact)")
+    try root.write("modify.txt", "mangled\n")
+    unlink(root.at("keep.txt"))
+    try root.write("newdir/inner/file.txt", "changed\n")
+    try root.write("brand/new/thing.txt", "new\n")
+    let restored = try server.callTool("git_checkpoint", ["action": "restore", "name": "before-mess"])
+    #expect(restored["isError"]?.boolValue != true, "\(restored.compact)")
+    let after = workTree(root)
+    #expect(after == before, "the work tree differs after restore: \(after.filter { before[$0.key] != $0.value }.keys.sorted()) \(before.keys.filter { after[$0] == nil }.sorted())")
+    #expect(try git(["ls-files", "--stage"], in: root.path) == indexBefore, "the index changed")
+    #expect(try git(["rev-parse", "HEAD"], in: root.path) == headBefore)
+    #expect(try git(["for-each-ref", "--format=%(refname)", "refs/mish/checkpoints/"], in: root.path) == "refs/mish/checkpoints/before-mess\n")
+  }
+
+  @Test func notARepositoryIsAClearError() throws {
+    let root = try TempDir("git")
+    defer { root.remove() }
+    let server = try LiveServer(root: root.path)
+    defer { server.kill() }
+    let result = try server.callTool("git_status", [:])
+    #expect(result["structuredContent"]?["error"]?["code"]?.stringValue == "not_a_repository")
+    #expect(result["structuredContent"]?["error"]?["hint"]?.stringValue?.contains("git") == true)
+  }
+}
