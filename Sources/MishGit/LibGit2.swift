@@ -137,8 +137,10 @@ public final class GitRepository: @unchecked Sendable {
   public let workdir: String
   /// The git directory (for a linked worktree, its private one under the main repository's .git/worktrees).
   public let gitdir: String
+  /// The directory shared by all worktrees (objects, refs); the gitdir itself for a plain repository.
+  public let commondir: String
   /// Status computed before, kept between calls (see `StatusCache`).
-  var statusCache: StatusCache?
+  lazy var statusCache = StatusCache(workdir: workdir, gitdir: gitdir, commondir: commondir)
 
   init(workdir root: String) throws(GitError) {
     _ = Git.initialized
@@ -155,6 +157,15 @@ public final class GitRepository: @unchecked Sendable {
     var git = String(cString: git_repository_path(pointer))
     if git.count > 1 && git.hasSuffix("/") { git.removeLast() }
     gitdir = git
+    var common = String(cString: git_repository_commondir(pointer))
+    if common.count > 1 && common.hasSuffix("/") { common.removeLast() }
+    commondir = common
+  }
+
+  /// The loose ref file HEAD's branch lives in (nil when detached), for noticing commits made elsewhere.
+  var branchRefFile: String? {
+    guard let head = try? String(contentsOfFile: gitdir + "/HEAD", encoding: .utf8), head.hasPrefix("ref: ") else { return nil }
+    return commondir + "/" + head.dropFirst(5).trimmingCharacters(in: .whitespacesAndNewlines)
   }
 
   deinit { git_repository_free(pointer) }

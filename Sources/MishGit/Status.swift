@@ -110,6 +110,16 @@ enum StatusReader {
     return state
   }
 
+  /// A path as a pathspec that matches only itself (and what is beneath it): fnmatch characters escaped.
+  static func literalPathspec(_ path: String) -> String {
+    var escaped = ""
+    for character in path {
+      if "*?[]\\".contains(character) { escaped.append("\\") }
+      escaped.append(character)
+    }
+    return escaped
+  }
+
   static func flags(_ options: StatusOptions) -> UInt32 {
     var flags = GIT_STATUS_OPT_RENAMES_HEAD_TO_INDEX.rawValue | GIT_STATUS_OPT_SORT_CASE_SENSITIVELY.rawValue
     switch options.untracked {

@@ -3,6 +3,7 @@
 import Foundation
 import Glibc
 import MishJSON
+import MishTestSupport
 import Testing
 
 /// Runs git in `directory` and returns its stdout; fails the test on a non-zero exit.
@@ -217,6 +218,66 @@ struct GitTests {
     #expect(try git(["ls-files", "--stage"], in: root.path) == indexBefore, "the index changed")
     #expect(try git(["rev-parse", "HEAD"], in: root.path) == headBefore)
     #expect(try git(["for-each-ref", "--format=%(refname)", "refs/mish/checkpoints/"], in: root.path) == "refs/mish/checkpoints/before-mess\n")
+  }
+
+  /// The status cache (inotify-driven, incremental) against the CLI after each of a seeded series of changes: edits,
+  /// new files in new and nested directories, deletions of files and directories, staging, commits, .gitignore.
+  @Test func cachedStatusFollowsEveryChange() throws {
+    let seed = UInt64.random(in: 0...UInt64.max)
+    var rng = SplitMix64(seed: seed)
+    let root = try TempDir("git")
+    defer { root.remove() }
+    try git(["init", "-q"], in: root.path)
+    for index in 0..<12 { try root.write("d\(index % 3)/sub\(index % 2)/f\(index).txt", "line \(index)\n") }
+    try root.write("top.txt", "top\n")
+    try git(["add", "-A"], in: root.path)
+    try git(["commit", "-qm", "base"], in: root.path)
+    let server = try LiveServer(root: root.path)
+    defer { server.kill() }
+    func compare(_ step: String) throws {
+      let expected = porcelain(try git(["status", "--porcelain=v2"], in: root.path))
+      let entries = try server.callTool("git_status", [:])["structuredContent"]?["entries"]?.arrayValue ?? []
+      let actual = Set(entries.map { [$0["xy"]?.stringValue ?? "", $0["path"]?.stringValue ?? "", $0["orig_path"]?.stringValue ?? ""] })
+      #expect(actual == expected, "seed \(seed), after \(step)\nonly mish: \(actual.subtracting(expected))\nonly git: \(expected.subtracting(actual))")
+    }
+    try compare("start")
+    for step in 0..<40 {
+      let pick = Int.random(in: 0..<9, using: &rng)
+      let a = Int.random(in: 0..<3, using: &rng)
+      let b = Int.random(in: 0..<4, using: &rng)
+      var what = ""
+      switch pick {
+      case 0:
+        what = "edit d\(a)/sub\(b % 2)/f\(a + 3 * b).txt"
+        try? root.write("d\(a)/sub\(b % 2)/f\(a + 3 * (b % 2)).txt", "edited \(step)\n")
+      case 1:
+        what = "new nested untracked n\(a)/deep\(b)/x.txt"
+        try root.write("n\(a)/deep\(b)/x\(step).txt", "new\n")
+      case 2:
+        what = "new file in tracked dir d\(a)/new\(step).txt"
+        try root.write("d\(a)/new\(step).txt", "new\n")
+      case 3:
+        what = "remove d\(a)/sub\(b % 2)"
+        try? FileManager.default.removeItem(atPath: root.at("d\(a)/sub\(b % 2)"))
+      case 4:
+        what = "remove untracked n\(a)"
+        try? FileManager.default.removeItem(atPath: root.at("n\(a)"))
+      case 5:
+        what = "stage all"
+        try git(["add", "-A"], in: root.path)
+      case 6:
+        what = "commit"
+        try git(["add", "-A"], in: root.path)
+        try git(["commit", "-qm", "step \(step)", "--allow-empty"], in: root.path)
+      case 7:
+        what = ".gitignore n\(a)"
+        try root.write(".gitignore", "n\(a)/\n")
+      default:
+        what = "edit top.txt"
+        try root.write("top.txt", "top \(step)\n")
+      }
+      try compare("step \(step): \(what)")
+    }
   }
 
   @Test func notARepositoryIsAClearError() throws {

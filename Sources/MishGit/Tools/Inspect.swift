@@ -60,8 +60,16 @@ extension GitTools {
         options.ignored = args.bool("ignored", default: false)
         options.paths = try session.checkedPaths(args.strings("paths"), doing: "inspect")
         let limit = args.int("max_entries") ?? 2000
-        let (state, entries) = try session.run { _, repo throws(GitError) in
-          (StatusReader.branchState(repo), try StatusReader.entries(repo, options))
+        let (state, entries) = try session.run { repository, repo throws(GitError) in
+          let state = StatusReader.branchState(repo)
+          guard options == StatusOptions() else { return (state, try StatusReader.entries(repo, options)) }
+          // The default status comes through the cache of what the server already knows.
+          let entries = try repository.statusCache.status(branchRef: repository.branchRefFile) { paths throws(GitError) in
+            var scoped = options
+            scoped.paths = paths.map(StatusReader.literalPathspec)
+            return try StatusReader.entries(repo, scoped)
+          }
+          return (state, entries)
         }
         var result = state.json.objectValue ?? [:]
         result["entries"] = .array(entries.prefix(limit).map(\.json))
