@@ -56,6 +56,8 @@ public struct DiffRequest: Sendable {
   public var maxBytes = 100_000
   /// The file index to start at (from `next_cursor`).
   public var start = 0
+  /// `paths` are exact file paths, not pathspecs (what the status cache says changed).
+  public var exactPaths = false
 }
 
 public struct DiffPage: Sendable {
@@ -96,6 +98,7 @@ enum DiffReader {
     var options = git_diff_options()
     try Git.call("git_diff_options_init") { git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)) }
     options.context_lines = UInt32(max(0, request.contextLines))
+    if request.exactPaths { options.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH.rawValue }
     return try Git.withStrarray(request.paths) { pathspec throws(GitError) -> OpaquePointer in
       if !request.paths.isEmpty { options.pathspec = pathspec.pointee }
       let diff: OpaquePointer

@@ -239,6 +239,11 @@ struct GitTests {
       let entries = try server.callTool("git_status", [:])["structuredContent"]?["entries"]?.arrayValue ?? []
       let actual = Set(entries.map { [$0["xy"]?.stringValue ?? "", $0["path"]?.stringValue ?? "", $0["orig_path"]?.stringValue ?? ""] })
       #expect(actual == expected, "seed \(seed), after \(step)\nonly mish: \(actual.subtracting(expected))\nonly git: \(expected.subtracting(actual))")
+      // git_diff (work tree vs index) reads only what the cached status says changed: it must still be whole.
+      let numstat = Set(try git(["diff", "--numstat"], in: root.path).split(separator: "\n").map(String.init))
+      let files = try server.callTool("git_diff", ["stat_only": true])["structuredContent"]?["files"]?.arrayValue ?? []
+      let stats = Set(files.map { "\($0["additions"]?.intValue ?? -1)\t\($0["deletions"]?.intValue ?? -1)\t\($0["path"]?.stringValue ?? "")" })
+      #expect(stats == numstat, "seed \(seed), diff after \(step)")
     }
     try compare("start")
     for step in 0..<40 {

@@ -63,13 +63,7 @@ extension GitTools {
         let (state, entries) = try session.run { repository, repo throws(GitError) in
           let state = StatusReader.branchState(repo)
           guard options == StatusOptions() else { return (state, try StatusReader.entries(repo, options)) }
-          // The default status comes through the cache of what the server already knows.
-          let entries = try repository.statusCache.status(branchRef: repository.branchRefFile) { paths throws(GitError) in
-            var scoped = options
-            scoped.paths = paths.map(StatusReader.literalPathspec)
-            return try StatusReader.entries(repo, scoped)
-          }
-          return (state, entries)
+          return (state, try cachedStatus(repository, repo))
         }
         var result = state.json.objectValue ?? [:]
         result["entries"] = .array(entries.prefix(limit).map(\.json))
@@ -78,6 +72,16 @@ extension GitTools {
         result["total_entries"] = .int(entries.count)
         return .object(result)
       })
+  }
+
+  /// The default status (untracked normal, no ignored, every path) through the cache of what the server already
+  /// knows.
+  static func cachedStatus(_ repository: GitRepository, _ repo: OpaquePointer) throws(GitError) -> [StatusEntry] {
+    try repository.statusCache.status(branchRef: repository.branchRefFile) { paths throws(GitError) in
+      var scoped = StatusOptions()
+      scoped.paths = paths.map(StatusReader.literalPathspec)
+      return try StatusReader.entries(repo, scoped)
+    }
   }
 
   static func diff(_ session: GitSession) -> OperationSpec {
@@ -120,7 +124,16 @@ extension GitTools {
         case (nil, _?):
           throw ToolError(.invalidArgument, "target needs base", hint: "Pass base too, e.g. {\"base\": \"main\", \"target\": \"HEAD\"}.")
         }
-        let page = try session.run { _, repo throws(GitError) in try DiffReader.page(repo, request) }
+        let page = try session.run { repository, repo throws(GitError) -> DiffPage in
+          guard request.sides == .indexToWorkdir, request.paths.isEmpty else { return try DiffReader.page(repo, request) }
+          // Work tree against the index: only what the status cache says differs needs reading.
+          let changed = try cachedStatus(repository, repo).filter { $0.kind != .untracked && $0.kind != .ignored && $0.xy.last != "." }
+          if changed.isEmpty { return DiffPage(files: [], totalFiles: 0, additions: 0, deletions: 0, nextStart: nil) }
+          var scoped = request
+          scoped.paths = changed.map(\.path)
+          scoped.exactPaths = true
+          return try DiffReader.page(repo, scoped)
+        }
         return .object(pageJSON(page))
       })
   }
