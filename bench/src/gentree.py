@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Generates the grep benchmark's tree: deterministic for a given seed and size.
+"""Generates the grep benchmark's tree (and the git benchmark's files): deterministic for a given seed and size.
 
-    gentree.py DIR [--files 100000] [--seed 1] [--rare 20] [--handlers 0.005]
+    gentree.py DIR [--files 100000] [--seed 1] [--rare 20] [--handlers 0.005] [--size 2048] [--mtime T]
 
-FILES source-like files of about 2 KB (Rust, Python, Swift, C, Go flavours) in nested directories
+FILES source-like files of about --size bytes (Rust, Python, Swift, C, Go flavours) in nested directories
 (DIR/dNN/dNN/dNN/, 100 files a leaf), a rare literal (RARE_LITERAL below) in exactly --rare files, and lines
 matching the regex `fn\\s+\\w+_handler` in about --handlers of the files (1 to 3 each). Nothing else in the tree
 contains the literal or matches the regex, so both searches have a known answer, written to DIR/../<name>.expect.json.
+With --mtime T every file's modification time is T (seconds since the epoch): the git benchmark sets one in the past,
+so that no file is "racily clean" against the index git writes next and each status call costs the same.
 """
 
 import argparse
@@ -93,6 +95,7 @@ def main():
     ap.add_argument("--rare", type=int, default=20)
     ap.add_argument("--handlers", type=float, default=0.005)
     ap.add_argument("--size", type=int, default=2048)
+    ap.add_argument("--mtime", type=int, default=None)
     args = ap.parse_args()
 
     rng = random.Random(args.seed)
@@ -124,8 +127,11 @@ def main():
                 expect["regex_lines"] += 1
         data = ("\n".join(lines) + "\n").encode()
         expect["bytes"] += len(data)
-        with open(os.path.join(d, f"f{num:02d}{ext}"), "wb") as f:
+        path = os.path.join(d, f"f{num:02d}{ext}")
+        with open(path, "wb") as f:
             f.write(data)
+        if args.mtime is not None:
+            os.utime(path, (args.mtime, args.mtime))
     expect_path = os.path.join(os.path.dirname(os.path.abspath(args.dir)), os.path.basename(args.dir) + ".expect.json")
     with open(expect_path, "w") as f:
         json.dump(expect, f)

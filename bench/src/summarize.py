@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turns a benchmark's raw JSON lines (rtclient's summaries plus context lines) into a Markdown table with ratios.
 
-    summarize.py rpc|grep|edit|exec RESULTS.jsonl
+    summarize.py rpc|grep|edit|exec|git RESULTS.jsonl
 
 When a label/phase was measured in several rounds, each figure is the median over the rounds.
 """
@@ -177,10 +177,78 @@ def exec_(context, m):
     return lines
 
 
+def git(context, m):
+    def ratio(a, b):  # the warm status ratios are far from 1 either way: keep two significant digits
+        if not b:
+            return "n/a"
+        x = a / b
+        return f"{x:.0f}×" if x >= 100 else f"{x:.2f}×" if x >= 0.1 else f"{x:.2g}×"
+
+    lines = ["## Git (status and diff on a generated repository, warm cache)", ""] + header(context) + [""]
+    rows = (("cli-status", "exec", "`git status --porcelain=v2` (whole command)"),
+            ("mish-status-first", "sequential", "mish git/status, first call on a new server (full status)"),
+            ("mish-status", "sequential", "mish git/status (native, running server)"),
+            ("mish-mcp-status", "sequential", "mish tools/call git_status"),
+            ("peer-status", "sequential", "peer tools/call git_status"),
+            ("cli-diff", "exec", "`git diff` (whole command)"),
+            ("mish-diff", "sequential", "mish git/diff, full patches (native)"),
+            ("mish-mcp-diff", "sequential", "mish tools/call git_diff"),
+            ("peer-diff", "sequential", "peer tools/call git_diff_unstaged"))
+    states = (("clean", "clean"), ("dirty", "100 changes"))
+    lines += ["| state | tool | n × rounds | p50 ms | p99 ms | mean ms | min ms | reply bytes |",
+              "|---|---|---|---|---|---|---|---|"]
+    for state, state_name in states:
+        for label, phase, name in rows:
+            r = m.get((f"{label}-{state}", phase))
+            if r:
+                size = f"{r['reply_bytes']:.0f}" if phase != "exec" else "—"
+                lines.append(f"| {state_name} | {name} | {r['n']} × {r['rounds']} | {ms(r['p50_ms'])} | "
+                             f"{ms(r['p99_ms'])} | {ms(r['mean_ms'])} | {ms(r['min_ms'])} | {size} |")
+    lines += ["", "| ratio | state | p50 | mean | target |", "|---|---|---|---|---|"]
+    for name, num, den, target in (("mish git/status (warm) / git status --porcelain=v2", "mish-status", "cli-status",
+                                    "**≤ 1.0×**"),
+                                   ("mish git/status first call / git status --porcelain=v2",
+                                    "mish-status-first", "cli-status", ""),
+                                   ("mish git/diff / git diff", "mish-diff", "cli-diff", ""),
+                                   ("peer git_status / mish git_status (tools/call, warm)", "peer-status",
+                                    "mish-mcp-status", ""),
+                                   ("peer git_status / mish git/status first call", "peer-status",
+                                    "mish-status-first", ""),
+                                   ("peer git_diff_unstaged / mish git_diff (tools/call)", "peer-diff",
+                                    "mish-mcp-diff", "")):
+        for state, state_name in states:
+            a = m.get((f"{num}-{state}", "sequential"))
+            b = m.get((f"{den}-{state}", "exec" if den.startswith("cli") else "sequential"))
+            if a and b:
+                lines.append(f"| {name} | {state_name} | {ratio(a['p50_ms'], b['p50_ms'])} | "
+                             f"{ratio(a['mean_ms'], b['mean_ms'])} | {target} |")
+    checks = []
+    for c in context.get("check-clean", []) + context.get("check-dirty", []):
+        state = "clean" if c["label"] == "check-clean" else "100 changes"
+        checks.append(f"{state}: {c['status_entries']} status entries, {c['diff_files']} diff files "
+                      f"(+{c['additions']} −{c['deletions']} lines, {c['cli_diff_bytes']:,} bytes of `git diff`)")
+    for c in context.get("changes", [])[:1]:
+        e = c["expect"]
+        lines += ["", f"The changes: {e['modified']} files modified (one line replaced, one inserted), "
+                  f"{e['deleted']} deleted, {e['untracked']} new untracked files; nothing staged."]
+    if checks:
+        peer = all(c.get("peer_checked") for c in context.get("check-clean", []) + context.get("check-dirty", []))
+        lines += ["", "Answers checked (mish, native and tools/call, against the git CLI"
+                  + ("; the peer's diff headers too" if peer else "") + "): " + "; ".join(checks) + "."]
+    for c in context.get("peer-skip", [])[:1]:
+        lines += ["", f"Peer skipped: {c['reason']}"]
+    lines += ["", "The CLI figures are whole commands (fork to exit, output to a file); mish and the peer are client "
+              "round trips on a server already running, so they include the JSON-RPC round trip. The peer runs "
+              "`git status` (long format) and `git diff` through GitPython. mish keeps what git/status learned and "
+              "watches the work tree with inotify, so a warm call recomputes only directories that changed (none "
+              "here); the first call on a new server is the full status (median over the rounds, one call each)."]
+    return lines
+
+
 def main():
     kind, path = sys.argv[1], sys.argv[2]
     context, merged = load(path)
-    print("\n".join({"rpc": rpc, "grep": grep, "edit": edit, "exec": exec_}[kind](context, merged)))
+    print("\n".join({"rpc": rpc, "grep": grep, "edit": edit, "exec": exec_, "git": git}[kind](context, merged)))
 
 
 if __name__ == "__main__":
