@@ -285,6 +285,29 @@ struct GitTests {
     }
   }
 
+  /// A linked worktree (as the hub makes one per session): status, commit on its own branch, checkpoint.
+  @Test func linkedWorktreeWorks() throws {
+    let parent = try TempDir("git")
+    defer { parent.remove() }
+    try git(["init", "-q", "main-repo"], in: parent.path)
+    try parent.write("main-repo/a.txt", "a\n")
+    try git(["add", "-A"], in: parent.at("main-repo"))
+    try git(["commit", "-qm", "base"], in: parent.at("main-repo"))
+    try git(["worktree", "add", "-q", "-b", "mish/s1", "../wt"], in: parent.at("main-repo"))
+    let server = try LiveServer(root: parent.at("wt"))
+    defer { server.kill() }
+    try parent.write("wt/b.txt", "b\n")
+    let status = try server.callTool("git_status", [:])["structuredContent"] ?? .null
+    #expect(status["branch"]?.stringValue == "mish/s1")
+    #expect(status["entries"]?.arrayValue?.map { $0["path"]?.stringValue ?? "" } == ["b.txt"])
+    let commit = try server.callTool("git_commit", ["message": "add b", "paths": ["b.txt"], "author": ["name": "A", "email": "a@e"]])
+    #expect(commit["structuredContent"]?["branch"]?.stringValue == "mish/s1", "\(commit.compact)")
+    #expect(try git(["log", "--format=%s", "-1", "mish/s1"], in: parent.at("main-repo")) == "add b\n")
+    #expect(try git(["log", "--format=%s", "-1", "HEAD"], in: parent.at("main-repo")) == "base\n", "the main worktree's branch is untouched")
+    let checkpoint = try server.callTool("git_checkpoint", ["action": "create"])
+    #expect(checkpoint["isError"]?.boolValue != true, "\(checkpoint.compact)")
+  }
+
   @Test func notARepositoryIsAClearError() throws {
     let root = try TempDir("git")
     defer { root.remove() }
