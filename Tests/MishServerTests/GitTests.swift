@@ -308,6 +308,34 @@ struct GitTests {
     #expect(checkpoint["isError"]?.boolValue != true, "\(checkpoint.compact)")
   }
 
+  /// git_diff pages by max_bytes: following next_cursor yields every file once, in order, with the same totals.
+  @Test func diffPagesWithACursor() throws {
+    let root = try TempDir("git")
+    defer { root.remove() }
+    try git(["init", "-q"], in: root.path)
+    for index in 0..<30 { try root.write(String(format: "f%02d.txt", index), String(repeating: "line\n", count: 100)) }
+    try git(["add", "-A"], in: root.path)
+    try git(["commit", "-qm", "base"], in: root.path)
+    for index in 0..<30 { try root.write(String(format: "f%02d.txt", index), String(repeating: "changed\n", count: 100)) }
+    let server = try LiveServer(root: root.path)
+    defer { server.kill() }
+    var seen: [String] = []
+    var cursor: JSONValue = .null
+    var pages = 0
+    repeat {
+      var arguments: JSONObject = ["max_bytes": 4096]
+      if !cursor.isNull { arguments["cursor"] = cursor }
+      let page = try server.callTool("git_diff", .object(arguments))["structuredContent"] ?? .null
+      #expect(page["total_files"]?.intValue == 30)
+      #expect(page["additions"]?.intValue == 3000)
+      seen += page["files"]?.arrayValue?.map { $0["path"]?.stringValue ?? "" } ?? []
+      cursor = page["next_cursor"] ?? .null
+      pages += 1
+    } while !cursor.isNull && pages < 100
+    #expect(seen == (0..<30).map { String(format: "f%02d.txt", $0) })
+    #expect(pages > 5, "4 KB pages of 30 patches of about 1.5 KB must take several pages")
+  }
+
   @Test func notARepositoryIsAClearError() throws {
     let root = try TempDir("git")
     defer { root.remove() }
