@@ -127,11 +127,18 @@ int mish_receive_reply(int socket, struct mish_reply *reply, int *fd, int timeou
     char bytes[CMSG_SPACE(sizeof(int))];
     struct cmsghdr align;
   } control;
+  memset(&control, 0, sizeof control);
   struct msghdr message = {.msg_iov = &io, .msg_iovlen = 1, .msg_control = control.bytes, .msg_controllen = sizeof control.bytes};
   ssize_t n;
   do {
     n = recvmsg(socket, &message, MSG_CMSG_CLOEXEC);
   } while (n < 0 && errno == EINTR);
+  if (n < 0) return -1;
+  if (message.msg_flags & MSG_CTRUNC) {
+    // The fd did not fit (the server is out of descriptors): the reply cannot be trusted to hold the pidfd.
+    errno = EMFILE;
+    return -1;
+  }
   for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header))
     if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS) memcpy(fd, CMSG_DATA(header), sizeof(int));
   if (n == 0) {
@@ -158,7 +165,12 @@ int mish_seqpacket_pair(int fds[2]) {
 pid_t mish_spawn_helper(const char *path, char *const argv[], int socket) {
   posix_spawn_file_actions_t actions;
   if (posix_spawn_file_actions_init(&actions) != 0) return -1;
+  // The helper gets nothing of the server's but the socket: its stdio is /dev/null, never the server's protocol
+  // stream (a command could otherwise reach it through its init).
   posix_spawn_file_actions_adddup2(&actions, socket, 3);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addclosefrom_np(&actions, 4);
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);

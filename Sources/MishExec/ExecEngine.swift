@@ -243,9 +243,9 @@ public final class ExecEngine: @unchecked Sendable {
   }
 
   func writeStdin(_ process: ManagedProcess, _ bytes: [UInt8], close closeAfter: Bool) -> Result<Int, ToolError> {
-    process.lock.lock()
-    let fd = process.stdinFD
-    process.lock.unlock()
+    // A private copy, so a settle closing stdin meanwhile cannot make these bytes go to a reused fd number.
+    let fd = process.lock.withLock { process.stdinFD >= 0 ? fcntl(process.stdinFD, F_DUPFD_CLOEXEC, 3) : -1 }
+    defer { if fd >= 0 { Glibc.close(fd) } }
     guard fd >= 0 else {
       return .failure(
         ToolError(
@@ -266,12 +266,12 @@ public final class ExecEngine: @unchecked Sendable {
       }
     }
     if closeAfter || failure != 0 {
-      process.lock.lock()
-      if process.stdinFD == fd {
-        Glibc.close(fd)
-        process.stdinFD = -1
+      process.lock.withLock {
+        if process.stdinFD >= 0 {
+          Glibc.close(process.stdinFD)
+          process.stdinFD = -1
+        }
       }
-      process.lock.unlock()
     }
     if failure == EPIPE {
       return .failure(ToolError(.invalidArgument, "Process \(process.id) closed its stdin (EPIPE after \(written) bytes)", hint: "It no longer reads input; process_read shows whether it is still running."))

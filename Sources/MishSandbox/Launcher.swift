@@ -96,12 +96,11 @@ public final class Launcher: @unchecked Sendable {
       throw LaunchError(code: "invalid_argument", message: "The command is empty", hint: "Pass argv with the program first, or command.")
     }
     let protect = Self.protectedPaths(worktree: request.worktree, writable: plan.profile.worktreeWritable)
-    for attempt in 0..<2 {
+    for _ in 0..<2 {
       let zygote = try zygote(plan: plan, worktree: request.worktree, protect: protect)
       switch zygote.spawn(request) {
       case .success(let launched): return launched
-      case .failure(.zygoteGone) where attempt == 0: retire(zygote)
-      case .failure(.zygoteGone): break
+      case .failure(.zygoteGone): retire(zygote)  // dead, or silent past the timeout: never reused
       case .failure(.launch(let error)): throw error
       }
     }
@@ -217,7 +216,7 @@ public final class Launcher: @unchecked Sendable {
       return LaunchError(code: "not_found", message: "cwd \(cwd): \(reason)", hint: "Pass a directory that exists inside the worktree.")
     case (Int32(MISH_STAGE_PROTOCOL.rawValue), E2BIG):
       return LaunchError(
-        code: "too_large", message: "The command line and environment are too large to send to the sandbox (1 MiB at most)",
+        code: "too_large", message: "The command line and environment are too large to send to the sandbox (200 KB at most)",
         hint: "Write long input to a file (fs_write) and pass its path, or use stdin.")
     default:
       return LaunchError(
@@ -277,6 +276,9 @@ final class Zygote: @unchecked Sendable {
     self.cgroup = cgroup
   }
 
+  /// The largest command message (argv and environment): what one socket message carries on any host.
+  static let maxMessage = 200_000
+
   /// Spawns the helper, sends the setup (with the cgroup fds) and waits until its namespaces and mounts are ready.
   static func start(launcher: Launcher, plan: SandboxPlan, worktree: String, protect: [String]) -> Result<Zygote, LaunchError> {
     let helper = launcher.helperPath
@@ -329,7 +331,7 @@ final class Zygote: @unchecked Sendable {
     records.add(MISH_TAG_CWD, request.cwd)
     for argument in request.argv { records.add(MISH_TAG_ARG, argument) }
     for (name, value) in request.environment.sorted(by: { $0.key < $1.key }) { records.add(MISH_TAG_ENV, "\(name)=\(value)") }
-    guard records.bytes.count <= 1 << 20 else {
+    guard records.bytes.count <= Self.maxMessage else {
       return .failure(.launch(Launcher.outcome(stage: Int32(MISH_STAGE_PROTOCOL.rawValue), error: E2BIG, program: request.argv[0], cwd: request.cwd)))
     }
     var nullFD: Int32 = -1
@@ -345,7 +347,16 @@ final class Zygote: @unchecked Sendable {
     }
     var reply = mish_reply()
     var pidfd: Int32 = -1
-    guard sent == 0, mish_receive_reply(socket, &reply, &pidfd, 30_000) == 0 else { return .failure(.zygoteGone) }
+    guard sent == 0 else { return .failure(.zygoteGone) }
+    guard mish_receive_reply(socket, &reply, &pidfd, 30_000) == 0 else {
+      if errno == EMFILE && reply.pid > 0 {
+        // The command started but its pidfd could not be received: stop it rather than lose control of it.
+        Glibc.kill(reply.pid, SIGKILL)
+        return .failure(
+          .launch(LaunchError(code: "io_error", message: "The server is out of file descriptors; the command was stopped", hint: "End some processes (process_kill) or close logs, then retry.")))
+      }
+      return .failure(.zygoteGone)
+    }
     guard reply.stage == Int32(MISH_STAGE_NONE.rawValue), reply.pid > 0 else {
       if pidfd >= 0 { Glibc.close(pidfd) }
       return .failure(.launch(Launcher.outcome(stage: reply.stage, error: reply.error, program: request.argv[0], cwd: request.cwd)))

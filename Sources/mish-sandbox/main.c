@@ -47,7 +47,7 @@
 #define SYS_mount_setattr 442
 #endif
 
-enum { SERVER = 3, MAX_LIST = 64, MAX_FDS = 16, MAX_MESSAGE = 1 << 20 };
+enum { SERVER = 3, MAX_LIST = 64, MAX_FDS = 16, MAX_MESSAGE = 1 << 20, MAX_ENTRIES = 16384 };
 
 /// The profile, fixed for the zygote's life.
 struct setup {
@@ -138,15 +138,18 @@ static ssize_t receive(int socket, char *buffer, size_t size, int *fds, int *fd_
     char bytes[CMSG_SPACE(MAX_FDS * sizeof(int))];
     struct cmsghdr align;
   } control;
+  memset(&control, 0, sizeof control);
   struct msghdr message = {.msg_iov = &io, .msg_iovlen = 1, .msg_control = control.bytes, .msg_controllen = sizeof control.bytes};
   ssize_t n;
   do {
     n = recvmsg(socket, &message, MSG_CMSG_CLOEXEC);
   } while (n < 0 && errno == EINTR);
   *fd_count = 0;
+  if (n < 0) return -1;
   for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {
     if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS) continue;
     int count = (int)((header->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+    if (count > MAX_FDS) count = MAX_FDS;
     memcpy(fds, CMSG_DATA(header), count * sizeof(int));
     *fd_count = count;
   }
@@ -235,8 +238,14 @@ static int take_command(uint32_t tag, char *bytes, uint32_t length, void *contex
   case MISH_TAG_FILE: parse->command->file = value; return 0;
   case MISH_TAG_SEARCH_PATH: parse->command->search_path = value; return 0;
   case MISH_TAG_CWD: parse->command->cwd = value; return 0;
-  case MISH_TAG_ARG: parse->command->argv[parse->argc++] = value; return 0;
-  case MISH_TAG_ENV: parse->command->envp[parse->envc++] = value; return 0;
+  case MISH_TAG_ARG:
+    if (parse->argc >= MAX_ENTRIES) return -1;
+    parse->command->argv[parse->argc++] = value;
+    return 0;
+  case MISH_TAG_ENV:
+    if (parse->envc >= MAX_ENTRIES) return -1;
+    parse->command->envp[parse->envc++] = value;
+    return 0;
   default: return -1;
   }
 }
@@ -622,16 +631,19 @@ static void warm_init(int channel, int report) {
       if (lstat(proc_read_only[i], &st) == 0 && bind_read_only(proc_read_only[i]) < 0) fail(report, MISH_STAGE_PROC);
   }
   confine(report);
+  // Not dumpable: the command (same uid, same Landlock domain) must not reach the init's fds or memory through
+  // /proc/1. The flag belongs to the memory map, so the command's execve sets it back for itself.
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) fail(report, MISH_STAGE_CAPS);
   static char message[MAX_MESSAGE];
   int fds[MAX_FDS];
   int fd_count = 0;
   ssize_t size = receive(channel, message, sizeof message, fds, &fd_count);
   if (size <= 0 || fd_count != 4) _exit(0);  // retired, or a stray message: nothing to answer
   close(channel);
-  static const char *argv[4096 + 1], *envp[4096 + 1];
+  static const char *argv[MAX_ENTRIES + 1], *envp[MAX_ENTRIES + 1];
   struct command command = {.argv = argv, .envp = envp};
   struct command_parse context = {&command, 0, 0};
-  if ((size_t)size / 8 > 4096 || parse(message, (size_t)size, take_command, &context) < 0 || !command.file || !command.cwd ||
+  if (parse(message, (size_t)size, take_command, &context) < 0 || !command.file || !command.cwd ||
       context.argc == 0) {
     errno = EPROTO;
     fail(report, MISH_STAGE_PROTOCOL);
@@ -649,7 +661,7 @@ static void warm_init(int channel, int report) {
 /// Forks the next warm init (the pidfd comes with the clone, so the init is held even if it ends at once).
 static int prefork(void) {
   int pair[2], report[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) return -1;
+  if (mish_seqpacket_pair(pair) < 0) return -1;
   if (pipe2(report, O_CLOEXEC) < 0) {
     close(pair[0]);
     close(pair[1]);
@@ -701,6 +713,12 @@ static void spawn(char *buffer, size_t size, int *fds, int fd_count) {
         break;
       }
       sent = mish_send_message(warm.channel, buffer, size, fds, 4);
+      if (sent < 0 && errno != EPIPE && errno != ECONNRESET && errno != ECONNREFUSED) {
+        // The warm init is fine; the message is not (too large for the socket): say so and keep the init.
+        reply.stage = MISH_STAGE_PROTOCOL;
+        reply.error = errno == EMSGSIZE || errno == ENOBUFS ? E2BIG : errno;
+        break;
+      }
       if (sent < 0) {
         // It ended before its command came: a setup failure is in its report pipe; else fork another.
         struct mish_reply failed = {0, 0, 0};
@@ -728,7 +746,7 @@ static void spawn(char *buffer, size_t size, int *fds, int fd_count) {
   if (reply.stage == MISH_STAGE_NONE && reply.pid > 0) {
     mish_send_message(SERVER, &reply, sizeof reply, &warm.pidfd, 1);
   } else {
-    ssize_t ignored = write(SERVER, &reply, sizeof reply);
+    ssize_t ignored = send(SERVER, &reply, sizeof reply, MSG_NOSIGNAL);
     (void)ignored;
   }
   if (reply.pid > 0) discard_warm();
@@ -743,6 +761,7 @@ int main(int argc, char **argv) {
   // Children (the commands' inits) are reaped by the kernel; the server learns of their end through pidfds.
   struct sigaction ignore = {.sa_handler = SIG_IGN, .sa_flags = SA_NOCLDWAIT};
   sigaction(SIGCHLD, &ignore, NULL);
+  signal(SIGPIPE, SIG_IGN);  // a closed socket is an error to handle, not a death (commands reset it)
 
   static char setup_message[MAX_MESSAGE];
   int fds[MAX_FDS];
@@ -770,7 +789,7 @@ int main(int argc, char **argv) {
   if ((setup.flags & MISH_SPAWN_NEWUTS) && sethostname("mish", 4) < 0) fail(SERVER, MISH_STAGE_HOSTNAME);
   if (chdir("/") < 0) fail(SERVER, MISH_STAGE_CHDIR);
   struct mish_reply ready = {getpid(), MISH_STAGE_NONE, 0};
-  if (write(SERVER, &ready, sizeof ready) != (ssize_t)sizeof ready) return 1;
+  if (send(SERVER, &ready, sizeof ready, MSG_NOSIGNAL) != (ssize_t)sizeof ready) return 1;
   prefork();
 
   static char message[MAX_MESSAGE];
@@ -788,7 +807,7 @@ int main(int argc, char **argv) {
       if (errno == EMSGSIZE) {
         for (int i = 0; i < fd_count; i++) close(fds[i]);
         struct mish_reply too_big = {0, MISH_STAGE_PROTOCOL, E2BIG};
-        ssize_t ignored = write(SERVER, &too_big, sizeof too_big);
+        ssize_t ignored = send(SERVER, &too_big, sizeof too_big, MSG_NOSIGNAL);
         (void)ignored;
         continue;
       }

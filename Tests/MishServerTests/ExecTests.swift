@@ -60,6 +60,21 @@ final class ExecTests {
     #expect(env["stdout"]?["text"]?.stringValue == "hi has-path\n")
   }
 
+  /// Large command lines and environments start (up to the documented 200 KB), larger ones are a clear error, and
+  /// the sandbox keeps working after one.
+  @Test func largeCommandsAndTheirLimit() throws {
+    let value = String(repeating: "v", count: 40_000)
+    let script = "echo ${#BIG}; echo " + String(repeating: "a", count: 100_000) + " | wc -c"
+    let big = try run(["command": .string(script), "env": ["BIG": .string(value)]])
+    #expect(big["stdout"]?["text"]?.stringValue == "40000\n100001\n", "\(big.compact)")
+    let many = try run(["argv": .array([.string("true")] + (0..<5000).map { JSONValue.string("arg\($0)") })])
+    #expect(many["exit_code"]?.intValue == 0)
+    let huge = try server.callTool("exec_run", ["command": .string("echo " + String(repeating: "b", count: 300_000))])
+    #expect(huge["structuredContent"]?["error"]?["code"]?.stringValue == "too_large", "\(huge.compact)")
+    let after = try run(["argv": ["echo", "still fine"]])
+    #expect(after["stdout"]?["text"]?.stringValue == "still fine\n")
+  }
+
   @Test func workingDirectoryIsConfinedLikePaths() throws {
     let inside = try run(["argv": ["pwd"], "cwd": "src"])
     #expect(inside["stdout"]?["text"]?.stringValue == root.at("src") + "\n")

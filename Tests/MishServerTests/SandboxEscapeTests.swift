@@ -45,6 +45,9 @@ let escapeCases: [EscapeCase] = [
   EscapeCase(name: ".git/hooks", script: "echo 'echo pwned' > .git/hooks/pre-commit 2>/dev/null && echo ESCAPED || echo BLOCKED"),
   EscapeCase(name: "/proc/1 is the sandbox's own init", script: "n=$(ls /proc | grep -c '^[0-9]'); [ \"$n\" -lt 10 ] && ! grep -q systemd /proc/1/cmdline 2>/dev/null && echo BLOCKED pids=$n || echo ESCAPED pids=$n"),
   EscapeCase(name: "/proc/1/root writes", script: "echo x > /proc/1/root/etc/mish-escape-probe 2>/dev/null && echo ESCAPED || echo BLOCKED"),
+  EscapeCase(
+    name: "the init's fds (status pipe, anything it holds)",
+    script: "for n in 0 1 2 3 4 5 6 7 8 9 10; do { : < /proc/1/fd/$n; } 2>/dev/null && echo ESCAPED read $n; { : >> /proc/1/fd/$n; } 2>/dev/null && echo ESCAPED write $n; done; echo BLOCKED"),
   EscapeCase(name: "signal the server", script: "kill -0 \"$SERVER_PID\" 2>/dev/null && echo ESCAPED || echo BLOCKED"),
   syscallCase("ptrace", "libc.ptrace(16, 1, 0, 0)"),  // PTRACE_ATTACH to our init
   syscallCase("process_vm_readv", "libc.syscall(310, 1, 0, 0, 0, 0, 0)"),
