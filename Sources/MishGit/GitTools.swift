@@ -51,6 +51,30 @@ public enum GitTools {
     ]
   }
 
+  /// The parameters git/diff and git/show share.
+  static let diffParams = Schema.object(
+    nil,
+    [
+      "paths": .optional(pathsSchema),
+      "stat_only": .optional(Schema.boolean("Counts only, no patch text.", default: false)),
+      "context_lines": .optional(Schema.integer("Lines of context around changes.", minimum: 0, maximum: 1000, default: 3)),
+      "find_renames": .optional(Schema.boolean("Detect renames.", default: true)),
+      "max_bytes": .optional(Schema.integer("Patch bytes per page.", minimum: 1024, maximum: 10 << 20, default: 100_000)),
+      "cursor": .optional(Schema.string("next_cursor of the previous page.")),
+    ])
+
+  /// One page of changed files, as git/diff and git/show answer.
+  static let pageSchema = Schema.object(
+    nil,
+    [
+      "files": .required(Schema.array("Changed files of this page.", of: fileSchema)),
+      "total_files": .required(Schema.integer("Files changed in all.", minimum: 0)),
+      "additions": .required(Schema.integer("Lines added in all files.", minimum: 0)),
+      "deletions": .required(Schema.integer("Lines deleted in all files.", minimum: 0)),
+      "truncated": .required(Schema.boolean("True when max_bytes stopped the page; pass next_cursor for more.")),
+      "next_cursor": .required(Schema.nullable(Schema.string("Cursor of the next page."))),
+    ])
+
   static func renderPage(_ result: JSONValue) -> String {
     let files = result["files"]?.arrayValue ?? []
     if files.isEmpty { return "(no changes)" }

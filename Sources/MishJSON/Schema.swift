@@ -33,6 +33,20 @@ public enum Schema {
     return .object(schema)
   }
 
+  /// An object schema with `fields` added to `base`'s (for operations that share a set of parameters or fields).
+  public static func object(extending base: JSONValue, _ fields: KeyValuePairs<String, Field>) -> JSONValue {
+    guard var schema = base.objectValue else { return base }
+    var properties = schema["properties"]?.objectValue ?? JSONObject()
+    var required = schema["required"]?.arrayValue ?? []
+    for (name, field) in fields {
+      properties[name] = field.schema
+      if field.isRequired { required.append(.string(name)) }
+    }
+    schema["properties"] = .object(properties)
+    if !required.isEmpty { schema["required"] = .array(required) }
+    return .object(schema)
+  }
+
   /// An object whose values all follow one schema (a map).
   public static func map(_ description: String? = nil, values: JSONValue) -> JSONValue {
     object(description, [:], additionalProperties: values)

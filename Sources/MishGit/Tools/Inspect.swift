@@ -89,28 +89,13 @@ extension GitTools {
       name: "git/diff", title: "Git diff",
       summary: "Changes as files with line counts and unified patches: work tree vs index (default), index vs HEAD (staged), a revision vs the work tree, or two revisions; paged by max_bytes.",
       params: Schema.object(
-        nil,
+        extending: diffParams,
         [
           "base": .optional(Schema.string("Revision to compare from (commit, branch, tag); with target, a tree-to-tree diff.")),
           "target": .optional(Schema.string("Revision to compare to (needs base).")),
           "staged": .optional(Schema.boolean("Compare the index with base (default HEAD) instead of the work tree.", default: false)),
-          "paths": .optional(pathsSchema),
-          "stat_only": .optional(Schema.boolean("Counts only, no patch text.", default: false)),
-          "context_lines": .optional(Schema.integer("Lines of context around changes.", minimum: 0, maximum: 1000, default: 3)),
-          "find_renames": .optional(Schema.boolean("Detect renames.", default: true)),
-          "max_bytes": .optional(Schema.integer("Patch bytes per page.", minimum: 1024, maximum: 10 << 20, default: 100_000)),
-          "cursor": .optional(Schema.string("next_cursor of the previous page.")),
         ]),
-      result: Schema.object(
-        nil,
-        [
-          "files": .required(Schema.array("Changed files of this page.", of: fileSchema)),
-          "total_files": .required(Schema.integer("Files changed in all.", minimum: 0)),
-          "additions": .required(Schema.integer("Lines added in all files.", minimum: 0)),
-          "deletions": .required(Schema.integer("Lines deleted in all files.", minimum: 0)),
-          "truncated": .required(Schema.boolean("True when max_bytes stopped the page; pass next_cursor for more.")),
-          "next_cursor": .required(Schema.nullable(Schema.string("Cursor of the next page."))),
-        ]),
+      result: pageSchema,
       annotations: .readOnly,
       render: renderPage,
       handler: .blocking { args, _ throws(ToolError) in
@@ -182,28 +167,8 @@ extension GitTools {
     OperationSpec(
       name: "git/show", title: "Git show",
       summary: "One commit: its metadata and its changes against its first parent, as git/diff shows files.",
-      params: Schema.object(
-        nil,
-        [
-          "rev": .optional(Schema.string("The commit.", default: "HEAD")),
-          "paths": .optional(pathsSchema),
-          "stat_only": .optional(Schema.boolean("Counts only, no patch text.", default: false)),
-          "context_lines": .optional(Schema.integer("Lines of context around changes.", minimum: 0, maximum: 1000, default: 3)),
-          "find_renames": .optional(Schema.boolean("Detect renames.", default: true)),
-          "max_bytes": .optional(Schema.integer("Patch bytes per page.", minimum: 1024, maximum: 10 << 20, default: 100_000)),
-          "cursor": .optional(Schema.string("next_cursor of the previous page.")),
-        ]),
-      result: Schema.object(
-        nil,
-        [
-          "commit": .required(commitSchema),
-          "files": .required(Schema.array("Changed files of this page.", of: fileSchema)),
-          "total_files": .required(Schema.integer("Files changed in all.", minimum: 0)),
-          "additions": .required(Schema.integer("Lines added in all files.", minimum: 0)),
-          "deletions": .required(Schema.integer("Lines deleted in all files.", minimum: 0)),
-          "truncated": .required(Schema.boolean("True when max_bytes stopped the page; pass next_cursor for more.")),
-          "next_cursor": .required(Schema.nullable(Schema.string("Cursor of the next page."))),
-        ]),
+      params: Schema.object(extending: diffParams, ["rev": .optional(Schema.string("The commit.", default: "HEAD"))]),
+      result: Schema.object(extending: pageSchema, ["commit": .required(commitSchema)]),
       annotations: .readOnly,
       render: { result in
         let commit = result["commit"] ?? .null
