@@ -110,6 +110,36 @@ int mish_send_message(int socket, const void *bytes, size_t length, const int *f
   return sent == (ssize_t)length ? 0 : -1;
 }
 
+ssize_t mish_receive_message(int socket, void *buffer, size_t size, int *fds, int max_fds, int *fd_count, int *truncated) {
+  enum { LIMIT = 16 };
+  struct iovec io = {.iov_base = buffer, .iov_len = size};
+  union {
+    char bytes[CMSG_SPACE(LIMIT * sizeof(int))];
+    struct cmsghdr align;
+  } control;
+  memset(&control, 0, sizeof control);
+  struct msghdr message = {.msg_iov = &io, .msg_iovlen = 1, .msg_control = control.bytes, .msg_controllen = sizeof control.bytes};
+  ssize_t n;
+  do {
+    n = recvmsg(socket, &message, MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  *fd_count = 0;
+  *truncated = 0;
+  if (n < 0) return -1;
+  for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {
+    if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS) continue;
+    int count = (int)((header->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+    int kept = count < max_fds ? count : max_fds;
+    memcpy(fds, CMSG_DATA(header), kept * sizeof(int));
+    // More fds than asked for: close the rest rather than leak them.
+    for (int i = kept; i < count; i++) close(((int *)CMSG_DATA(header))[i]);
+    if (count > kept) *truncated = 1;
+    *fd_count = kept;
+  }
+  if (message.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) *truncated = 1;
+  return n;
+}
+
 int mish_receive_reply(int socket, struct mish_reply *reply, int *fd, int timeout_ms) {
   *fd = -1;
   struct pollfd waiting = {.fd = socket, .events = POLLIN};
@@ -122,31 +152,22 @@ int mish_receive_reply(int socket, struct mish_reply *reply, int *fd, int timeou
     return -1;
   }
   if (ready < 0) return -1;
-  struct iovec io = {.iov_base = reply, .iov_len = sizeof *reply};
-  union {
-    char bytes[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } control;
-  memset(&control, 0, sizeof control);
-  struct msghdr message = {.msg_iov = &io, .msg_iovlen = 1, .msg_control = control.bytes, .msg_controllen = sizeof control.bytes};
-  ssize_t n;
-  do {
-    n = recvmsg(socket, &message, MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
+  int count = 0, truncated = 0;
+  ssize_t n = mish_receive_message(socket, reply, sizeof *reply, fd, 1, &count, &truncated);
   if (n < 0) return -1;
-  if (message.msg_flags & MSG_CTRUNC) {
+  if (truncated) {
     // The fd did not fit (the server is out of descriptors): the reply cannot be trusted to hold the pidfd.
+    if (count > 0) close(*fd);
+    *fd = -1;
     errno = EMFILE;
     return -1;
   }
-  for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header))
-    if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS) memcpy(fd, CMSG_DATA(header), sizeof(int));
   if (n == 0) {
     errno = ECONNRESET;
     return -1;
   }
   if (n != (ssize_t)sizeof *reply) {
-    if (n >= 0) errno = EPROTO;
+    errno = EPROTO;
     return -1;
   }
   return 0;

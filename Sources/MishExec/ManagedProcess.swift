@@ -96,7 +96,7 @@ final class ManagedProcess: @unchecked Sendable {
   var isFinished: Bool { finishedAt != nil }
 
   /// The exec/run result (caller holds the lock).
-  func resultLocked(maxOutputBytes: Int) -> JSONObject {
+  func resultLocked() -> JSONObject {
     var result: JSONObject = [
       "process_id": .string(id),
       "log_id": .string(id),

@@ -131,29 +131,12 @@ static char *put_str(char *out, const char *s) {
 
 // ---- Messages ----
 
-/// Receives one message and its fds from `socket`; returns its length (0 at end of input).
+/// Receives one message and its fds from `socket`; returns its length (0 at end of input), -1 with EMSGSIZE when
+/// it did not fit.
 static ssize_t receive(int socket, char *buffer, size_t size, int *fds, int *fd_count) {
-  struct iovec io = {.iov_base = buffer, .iov_len = size};
-  union {
-    char bytes[CMSG_SPACE(MAX_FDS * sizeof(int))];
-    struct cmsghdr align;
-  } control;
-  memset(&control, 0, sizeof control);
-  struct msghdr message = {.msg_iov = &io, .msg_iovlen = 1, .msg_control = control.bytes, .msg_controllen = sizeof control.bytes};
-  ssize_t n;
-  do {
-    n = recvmsg(socket, &message, MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
-  *fd_count = 0;
-  if (n < 0) return -1;
-  for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {
-    if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS) continue;
-    int count = (int)((header->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-    if (count > MAX_FDS) count = MAX_FDS;
-    memcpy(fds, CMSG_DATA(header), count * sizeof(int));
-    *fd_count = count;
-  }
-  if (n > 0 && (message.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+  int truncated = 0;
+  ssize_t n = mish_receive_message(socket, buffer, size, fds, MAX_FDS, fd_count, &truncated);
+  if (n > 0 && truncated) {
     errno = EMSGSIZE;
     return -1;
   }

@@ -85,6 +85,17 @@ struct StreamCaptureTests {
   }
 }
 
+@Suite("UTF-8 cut points")
+struct UTF8BoundaryTests {
+  @Test(arguments: [
+    ([UInt8](), 0), (Array("abc".utf8), 3), (Array("aé".utf8), 3), ([0x61, 0xC3], 1), (Array("a€".utf8), 4),
+    ([0x61, 0xE2, 0x82], 1), ([0x61, 0xF0, 0x9F, 0x98], 1), (Array("😀".utf8), 4), ([0x80, 0x80], 2), ([0xFF], 1),
+  ])
+  func completePrefix(bytes: [UInt8], expected: Int) {
+    #expect(UTF8Boundary.completePrefix(bytes) == expected)
+  }
+}
+
 @Suite("Terminal text: escapes stripped, redraws collapsed")
 struct TerminalTextTests {
   @Test(arguments: [

@@ -117,8 +117,7 @@ final class ExecTests {
     #expect(output == "first\nsecond\n")
     #expect(cursor == 13)
     #expect(state["exit_code"]?.intValue == 0)
-    let list = try run(["argv": ["true"]])  // another process, so the list has two
-    _ = list
+    _ = try run(["argv": ["true"]])  // another process, so the list has two
     let processes = try server.callTool("process_list", [:])["structuredContent"]?["processes"]?.arrayValue ?? []
     #expect(processes.contains { $0["process_id"]?.stringValue == id && $0["running"]?.boolValue == false })
   }

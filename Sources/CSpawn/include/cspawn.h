@@ -62,6 +62,10 @@ struct mish_reply {
 /// Sends one message with up to 16 fds. Returns 0, or -1 with errno.
 int mish_send_message(int socket, const void *bytes, size_t length, const int *fds, int fd_count);
 
+/// Receives one message into `buffer` and up to `max_fds` fds (CLOEXEC) into `fds`. Returns its length (0 at end
+/// of input) or -1 with errno; `*truncated` is set when the message or its fds did not fit.
+ssize_t mish_receive_message(int socket, void *buffer, size_t size, int *fds, int max_fds, int *fd_count, int *truncated);
+
 /// Receives one reply and the fd that may come with it (a command's pidfd; else -1). Returns 0, or -1 with errno
 /// (ECONNRESET when the zygote is gone, ETIMEDOUT).
 int mish_receive_reply(int socket, struct mish_reply *reply, int *fd, int timeout_ms);

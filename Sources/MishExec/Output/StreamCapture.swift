@@ -98,20 +98,7 @@ public struct StreamCapture: Sendable {
   /// complete UTF-8 character.
   static func headCut(_ head: [UInt8]) -> Int {
     if let newline = head.lastIndex(of: 0x0A), newline + 1 >= head.count / 2 { return newline + 1 }
-    var cut = head.count
-    var back = 0
-    while cut > 0 && back < 3 && head[cut - 1] & 0xC0 == 0x80 {
-      cut -= 1
-      back += 1
-    }
-    if cut > 0 && head[cut - 1] >= 0xC0 {
-      // A lead byte: complete only when all its continuation bytes were there.
-      let needed = head[cut - 1] >= 0xF0 ? 3 : head[cut - 1] >= 0xE0 ? 2 : 1
-      if back < needed { cut -= 1 } else { cut = head.count }
-    } else {
-      cut = head.count
-    }
-    return cut
+    return UTF8Boundary.completePrefix(head)
   }
 
   /// Where the shown tail starts: after its first newline when that drops at most half of it, else at the first
@@ -121,5 +108,22 @@ public struct StreamCapture: Sendable {
     var start = 0
     while start < min(3, tail.count) && tail[start] & 0xC0 == 0x80 { start += 1 }
     return start
+  }
+}
+
+/// Where a byte string may be cut without splitting a UTF-8 character.
+enum UTF8Boundary {
+  /// The length of the longest prefix that does not end inside a character: a final lead byte whose continuation
+  /// bytes are missing is left out; everything else (complete characters, invalid bytes) stays.
+  static func completePrefix(_ bytes: [UInt8]) -> Int {
+    var cut = bytes.count
+    var back = 0
+    while cut > 0 && back < 3 && bytes[cut - 1] & 0xC0 == 0x80 {
+      cut -= 1
+      back += 1
+    }
+    guard cut > 0 && (0xC0..<0xF8).contains(bytes[cut - 1]) else { return bytes.count }
+    let needed = bytes[cut - 1] >= 0xF0 ? 3 : bytes[cut - 1] >= 0xE0 ? 2 : 1
+    return back < needed ? cut - 1 : bytes.count
   }
 }

@@ -46,8 +46,14 @@ extension ExecTools {
         let waitMs = args.int("wait_ms") ?? 0
         let maxBytes = args.int("max_bytes") ?? 65_536
         if waitMs > 0 { await engine.wait(process, until: .now + .milliseconds(waitMs), outputBeyond: cursor) }
-        let (state, available) = process.lock.withLock { (process.resultLocked(maxOutputBytes: 0), process.spilled.combinedWritten) }
-        let (bytes, next) = readSlice(path: process.logs.combined, from: min(cursor, available), upTo: available, maxBytes: maxBytes)
+        let (state, available) = process.lock.withLock { (process.resultLocked(), process.spilled.combinedWritten) }
+        // The log is read off the cooperative pool (up to max_bytes of file I/O).
+        let (bytes, next) = await withCheckedContinuation { continuation in
+          DispatchQueue.global().async {
+            continuation.resume(
+              returning: readSlice(path: process.logs.combined, from: min(cursor, available), upTo: available, maxBytes: maxBytes))
+          }
+        }
         return [
           "output": .string(String(decoding: bytes, as: UTF8.self)), "cursor": .int(next), "more": .bool(next < available),
           "state": .object(state),
@@ -67,9 +73,8 @@ extension ExecTools {
     bytes.removeLast(bytes.count - max(0, n))
     end = from + bytes.count
     if end < upTo {
-      var cut = bytes.count
-      while cut > 0 && cut > bytes.count - 4 && bytes[cut - 1] & 0xC0 == 0x80 { cut -= 1 }
-      if cut > 0 && bytes[cut - 1] >= 0xC0 { cut -= 1 }
+      // More follows: end on a whole character, so the next read starts on one.
+      let cut = UTF8Boundary.completePrefix(bytes)
       if cut > 0 && cut < bytes.count {
         bytes.removeLast(bytes.count - cut)
         end = from + cut
@@ -129,7 +134,7 @@ extension ExecTools {
         engine.signal(process, number)
         // Give it a moment to go, so the answer usually shows how it ended.
         await engine.wait(process, until: .now + .milliseconds(number == SIGKILL ? 5_000 : 1_000))
-        return .object(process.lock.withLock { process.resultLocked(maxOutputBytes: 0) })
+        return .object(process.lock.withLock { process.resultLocked() })
       })
   }
 
@@ -173,7 +178,7 @@ extension ExecTools {
       handler: .blocking { _, _ in
         let rows: [JSONValue] = engine.allProcesses.map { process in
           process.lock.withLock {
-            let state = process.resultLocked(maxOutputBytes: 0)
+            let state = process.resultLocked()
             return [
               "process_id": state["process_id"]!, "command": state["command"]!, "running": state["running"]!,
               "exit_code": state["exit_code"]!, "signal": state["signal"]!, "timed_out": state["timed_out"]!,

@@ -90,7 +90,7 @@ extension ExecTools {
         }
         return process.lock.withLock {
           process.progress = nil
-          return .object(process.resultLocked(maxOutputBytes: 0))
+          return .object(process.resultLocked())
         }
       })
   }
