@@ -83,7 +83,14 @@ targets += [
   .testTarget(name: "MishSandboxTests", dependencies: ["MishSandbox", "MishJSON", "MishTestSupport"]),
 ]
 
-// MARK: - MishExec: exec/run, processes, output capture and spilled logs
+// MARK: - MishReports: test reports (JUnit, TAP, event streams, JSON) and compiler diagnostics, parsed (pure)
+
+targets += [
+  .target(name: "MishReports", dependencies: ["MishJSON"]),
+  .testTarget(name: "MishReportsTests", dependencies: ["MishReports", "MishTestSupport"]),
+]
+
+// MARK: - MishExec: exec/run, processes, output capture and spilled logs, test/run and build/run
 
 targets += [
   .target(
@@ -93,6 +100,7 @@ targets += [
       "CSpawn",
       "MishFiles",
       "MishJSON",
+      "MishReports",
       "MishRPC",
       "MishSandbox",
     ]

@@ -92,6 +92,8 @@ public final class ExecEngine: @unchecked Sendable {
     public var captureBytes: Int
     /// Output lines as progress (bytes so far, lines) while the starting request waits, when it asked for progress.
     public var progress: (@Sendable (Int, String) -> Void)?
+    /// A directory to make as `/tmp/<name>` in the command's view (see `LaunchRequest.scratchName`).
+    public var scratchName: String? = nil
   }
 
   func start(_ request: StartRequest) throws(ToolError) -> ManagedProcess {
@@ -123,7 +125,7 @@ public final class ExecEngine: @unchecked Sendable {
         LaunchRequest(
           argv: request.argv, environment: request.environment, cwd: request.cwd, worktree: workspace.rootPath,
           plan: plan, stdinFD: wantsStdin ? pipes[0][0] : -1, stdoutFD: pipes[1][1], stderrFD: pipes[2][1],
-          statusFD: pipes[3][1]))
+          statusFD: pipes[3][1], scratchName: request.scratchName))
     } catch {
       pipes.flatMap { $0 }.forEach { Glibc.close($0) }
       throw ToolError(ToolError.Code(rawValue: error.code), error.message, hint: error.hint, details: ["sandbox": .object(plan.json)])

@@ -6,7 +6,10 @@ import MishSandbox
 /// exec/run, process/*, output/read over one engine, in the order tools/list shows them.
 public enum ExecTools {
   public static func operations(_ engine: ExecEngine) -> [OperationSpec] {
-    [run(engine), processRead(engine), processWrite(engine), processKill(engine), processList(engine), outputRead(engine)]
+    [
+      run(engine), processRead(engine), processWrite(engine), processKill(engine), processList(engine), outputRead(engine),
+      testRun(engine, history: TestHistory()), buildRun(engine),
+    ]
   }
 
   static let processIDSchema = Schema.string("A process_id from exec_run (or process_list).", minLength: 1)

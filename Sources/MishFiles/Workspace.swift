@@ -118,6 +118,15 @@ public final class Workspace: Sendable {
     return resolved.isEmpty ? rootPath : (rootPath == "/" ? "/" : rootPath + "/") + resolved
   }
 
+  /// A regular file beneath the root, read whole when it is at most `limit` bytes (project markers, reports a
+  /// command wrote): nil when it is missing, not a regular file, too large, or outside the root.
+  public func readIfPresent(_ path: String, limit: Int) -> [UInt8]? {
+    guard let file = try? open(path, flags: O_RDONLY | O_NONBLOCK, doing: "reading") else { return nil }
+    var info = stat()
+    guard fstat(file.raw, &info) == 0, info.st_mode & S_IFMT == S_IFREG, Int(info.st_size) <= limit else { return nil }
+    return try? readAll(file.raw, sizeHint: Int(info.st_size))
+  }
+
   /// Checks that the directories leading to `path` (root-relative) are beneath the root and none of them is a
   /// symlink, for tools whose library opens paths itself (libgit2 follows symlinked parent directories). Missing
   /// directories are fine: the nearest existing ancestor is checked instead.

@@ -16,9 +16,12 @@ public struct LaunchRequest: Sendable {
   public var stderrFD: Int32
   /// The launcher's init writes the command's wait status here.
   public var statusFD: Int32
+  /// A directory to create as `/tmp/<name>` in the command's view (its sandbox's private /tmp), for files the
+  /// command writes and the caller reads back (test reports); `Launched.scratchFD` opens it from outside.
+  public var scratchName: String?
   public init(
     argv: [String], environment: [String: String], cwd: String, worktree: String, plan: SandboxPlan, stdinFD: Int32,
-    stdoutFD: Int32, stderrFD: Int32, statusFD: Int32
+    stdoutFD: Int32, stderrFD: Int32, statusFD: Int32, scratchName: String? = nil
   ) {
     self.argv = argv
     self.environment = environment
@@ -29,6 +32,7 @@ public struct LaunchRequest: Sendable {
     self.stdoutFD = stdoutFD
     self.stderrFD = stderrFD
     self.statusFD = statusFD
+    self.scratchName = scratchName
   }
 }
 
@@ -46,6 +50,8 @@ public struct Launched: Sendable {
   public var pidfd: Int32
   public var cgroup: ProfileCgroup?
   public var oomKillsBefore: Int
+  /// The requested scratch directory, opened from outside the sandbox (the caller closes it); -1 when none.
+  public var scratchFD: Int32 = -1
 }
 
 /// Starts sandboxed commands through one `mish-sandbox` zygote per profile (see cspawn.h): the namespaces, the
@@ -98,10 +104,18 @@ public final class Launcher: @unchecked Sendable {
     let protect = Self.protectedPaths(worktree: request.worktree, writable: plan.profile.worktreeWritable)
     for _ in 0..<2 {
       let zygote = try zygote(plan: plan, worktree: request.worktree, protect: protect)
+      // Made in this zygote's /tmp, the one the command will see (a renewed zygote has a new one).
+      let scratchFD = try request.scratchName.map { name throws(LaunchError) in try zygote.makeScratchDirectory(name) } ?? -1
       switch zygote.spawn(request) {
-      case .success(let launched): return launched
-      case .failure(.zygoteGone): retire(zygote)  // dead, or silent past the timeout: never reused
-      case .failure(.launch(let error)): throw error
+      case .success(var launched):
+        launched.scratchFD = scratchFD
+        return launched
+      case .failure(let failure):
+        if scratchFD >= 0 { Glibc.close(scratchFD) }
+        switch failure {
+        case .zygoteGone: retire(zygote)  // dead, or silent past the timeout: never reused
+        case .launch(let error): throw error
+        }
       }
     }
     throw LaunchError(
@@ -362,6 +376,28 @@ final class Zygote: @unchecked Sendable {
       return .failure(.launch(Launcher.outcome(stage: reply.stage, error: reply.error, program: request.argv[0], cwd: request.cwd)))
     }
     return .success(Launched(pid: reply.pid, pidfd: pidfd, cgroup: cgroup, oomKillsBefore: oomBefore))
+  }
+
+  /// Creates `/tmp/<name>` as the zygote's commands see it, reached through `/proc/<pid>/root` (the zygote's mount
+  /// view), and returns it opened. The fd keeps that /tmp reachable after the zygote is gone.
+  func makeScratchDirectory(_ name: String) throws(LaunchError) -> Int32 {
+    let tmp = open("/proc/\(pid)/root/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard tmp >= 0 else {
+      throw LaunchError(
+        code: "io_error", message: "Cannot reach the sandbox's /tmp (profile \(plan.profile.name)): \(String(cString: strerror(errno)))",
+        hint: "Nothing was run. The sandbox helper may have exited; retry, and check the server's log (stderr).")
+    }
+    defer { Glibc.close(tmp) }
+    guard mkdirat(tmp, name, 0o700) == 0 else {
+      throw LaunchError(
+        code: "io_error", message: "Cannot create /tmp/\(name) in the sandbox: \(String(cString: strerror(errno)))",
+        hint: "Nothing was run. The profile's /tmp may be full (tmp_mb limit); end commands that fill it.")
+    }
+    let fd = openat(tmp, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    guard fd >= 0 else {
+      throw LaunchError(code: "io_error", message: "Cannot open /tmp/\(name) in the sandbox: \(String(cString: strerror(errno)))", hint: "Nothing was run; retry.")
+    }
+    return fd
   }
 
   /// No new commands; the zygote exits once its running commands have ended, and is reaped then.

@@ -517,18 +517,18 @@ final class LiveServer {
   }
 
   /// Sends a request with a fresh id and returns its whole reply.
-  func request(_ method: String, _ params: JSONValue? = nil, _ wire: Wire = .line) throws -> JSONValue {
+  func request(_ method: String, _ params: JSONValue? = nil, _ wire: Wire = .line, timeout: TimeInterval = LiveServer.defaultTimeout) throws -> JSONValue {
     nextID += 1
     let id = JSONValue.int(nextID)
     send(rpc(id, method, params), wire)
-    return try reply(to: id)
+    return try reply(to: id, timeout: timeout)
   }
 
   /// `tools/call` of one tool; returns the `result` (throws if the reply is a JSON-RPC error).
-  func callTool(_ name: String, _ arguments: JSONValue, meta: JSONValue? = nil) throws -> JSONValue {
+  func callTool(_ name: String, _ arguments: JSONValue, meta: JSONValue? = nil, timeout: TimeInterval = LiveServer.defaultTimeout) throws -> JSONValue {
     var params: JSONObject = ["name": .string(name), "arguments": arguments]
     if let meta { params["_meta"] = meta }
-    let reply = try request("tools/call", .object(params))
+    let reply = try request("tools/call", .object(params), timeout: timeout)
     guard let result = reply["result"] else { throw HarnessError("tools/call \(name) answered an error: \(JSONWriter.string(reply))") }
     return result
   }

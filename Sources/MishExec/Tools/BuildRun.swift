@@ -1,0 +1,99 @@
+import Foundation
+import MishJSON
+import MishReports
+import MishRPC
+import MishSandbox
+
+extension ExecTools {
+  static func buildRun(_ engine: ExecEngine) -> OperationSpec {
+    let profileNames = Profile.builtIn.map(\.name)
+    return OperationSpec(
+      name: "build/run", title: "Build and type-check",
+      summary: "Runs the build (a command, or the one the project implies: swift build --build-tests, cargo build --all-targets, go vet, tsc --noEmit, cmake, make) in the sandbox and returns the compiler's errors and warnings as data, with paths relative to the root.",
+      params: Schema.object(
+        nil,
+        [
+          "command": .optional(Schema.string("A shell command that builds (default: detected from the project's files).", minLength: 1)),
+          "timeout_ms": .optional(Schema.integer("Kill the build after this long (default: the profile's, 1800000 for test).", minimum: 1)),
+          "profile": .optional(Schema.string("Sandbox profile.", enum: profileNames, default: "test")),
+        ]),
+      result: Schema.object(
+        nil,
+        [
+          "succeeded": .required(Schema.boolean("True when the build exited 0 (warnings allowed).")),
+          "diagnostics": .required(Schema.array("Compiler messages, in the order printed (duplicates dropped).", of: diagnosticSchema)),
+          "errors": .required(Schema.integer(nil, minimum: 0)),
+          "warnings": .required(Schema.integer(nil, minimum: 0)),
+          "command": .required(Schema.string("What ran.")),
+          "exit_code": .required(Schema.nullable(Schema.integer())),
+          "timed_out": .required(Schema.boolean()),
+          "duration_ms": .required(Schema.integer(nil, minimum: 0)),
+          "log_id": .required(Schema.string("The full log, for output_read.")),
+          "notes": .required(Schema.array(of: Schema.string())),
+          "log_tail": .optional(Schema.string("The last lines of output when the build failed.")),
+        ]),
+      annotations: Annotations(readOnly: false, destructive: false, idempotent: true, openWorld: false),
+      footprint: { _ in .barrier },
+      render: renderBuildRun,
+      handler: .async { args, context throws(ToolError) in
+        let profileName = args.string("profile") ?? "test"
+        guard let profile = Profile.named(profileName) else {
+          throw ToolError(.invalidArgument, "Unknown profile \(profileName)", hint: "Use one of \(profileNames.joined(separator: ", ")).")
+        }
+        let argv: [String]
+        if let command = args.string("command") {
+          argv = [shell, "-c", command]
+        } else {
+          let (runner, makeTarget) = try chooseRunner(Args([:]), workspace: engine.workspace)
+          guard let implied = runner.buildCommand(makeTarget: makeTarget) else {
+            throw ToolError(.invalidArgument, "No build command for this project", hint: "Pass command, e.g. \"make\".")
+          }
+          argv = implied
+        }
+        let invocation = Runner.Invocation(argv: argv, environment: [:], report: .anything, runsEverything: true, notes: [])
+        let build = try await TestAttempt.run(
+          invocation, scratch: nil, runner: .command, engine: engine, profile: profile, timeoutMs: args.int("timeout_ms"),
+          context: context, progress: nil)
+        let output = build.combinedText()
+        let diagnostics = Diagnostics.parse(output)
+        let succeeded = build.exit.code == 0 && !build.exit.timedOut
+        var notes: [String] = []
+        if !succeeded {
+          if build.exit.timedOut { notes.append("The build hit its timeout and was killed.") }
+          if build.exit.oomKilled { notes.append("The build was killed for using too much memory (the profile's memory_mb limit).") }
+          if diagnostics.allSatisfy({ $0.severity != .error }) {
+            notes.append("The build failed without a compiler error mish could parse (a linker or tool error?); log_tail shows the end of its output.")
+          }
+        }
+        var result: JSONObject = [
+          "succeeded": .bool(succeeded),
+          "diagnostics": .array(diagnostics.prefix(500).map { diagnosticJSON($0, workspace: engine.workspace) }),
+          "errors": .int(diagnostics.filter { $0.severity == .error }.count),
+          "warnings": .int(diagnostics.filter { $0.severity == .warning }.count),
+          "command": .string(build.commandText),
+          "exit_code": build.exit.code.map(JSONValue.int) ?? .null,
+          "timed_out": .bool(build.exit.timedOut),
+          "duration_ms": .int(build.durationMs),
+          "log_id": .string(build.process.id),
+          "notes": .array(notes.map(JSONValue.string)),
+        ]
+        if !succeeded { result["log_tail"] = .string(lastLines(TerminalText.plain(output), 40)) }
+        return .object(result)
+      })
+  }
+
+  static func renderBuildRun(_ result: JSONValue) -> String {
+    let succeeded = result["succeeded"]?.boolValue == true
+    var lines = [
+      "\(succeeded ? "build succeeded" : "build failed"): \(result["errors"]?.intValue ?? 0) errors, \(result["warnings"]?.intValue ?? 0) warnings in \(result["duration_ms"]?.intValue ?? 0) ms ($ \(result["command"]?.stringValue ?? ""))"
+    ]
+    for diagnostic in (result["diagnostics"]?.arrayValue ?? []).prefix(30) {
+      let column = diagnostic["column"]?.intValue.map { ":\($0)" } ?? ""
+      lines.append("\(diagnostic["file"]?.stringValue ?? ""):\(diagnostic["line"]?.intValue ?? 0)\(column): \(diagnostic["severity"]?.stringValue ?? ""): \(diagnostic["message"]?.stringValue ?? "")")
+    }
+    for note in result["notes"]?.arrayValue ?? [] { lines.append("note: \(note.stringValue ?? "")") }
+    if let tail = result["log_tail"]?.stringValue, !tail.isEmpty { lines.append("--- last output ---\n" + tail) }
+    lines.append("[full log: output_read {\"log_id\":\"\(result["log_id"]?.stringValue ?? "")\"}]")
+    return lines.joined(separator: "\n")
+  }
+}
