@@ -334,6 +334,9 @@ private struct DiagnosticScanner {
   /// `path:line[:col]: severity: message`, tsc's `path:line:col - error TS2322: message`, and the forms without a
   /// severity word (go, ld with debug info, python warnings), which need a source-file extension.
   private func parseColonForm(_ line: [UInt8]) -> Diagnostic? {
+    // go vet prefixes the type errors that stop it with `vet: `.
+    let vetPrefix = Array("vet: ".utf8)
+    let line = line.starts(with: vetPrefix) ? Array(line.dropFirst(vetPrefix.count)) : line
     guard let (fileEnd, lineNumber, afterLine) = firstLocation(line) else { return nil }
     let file = Array(line[..<fileEnd])
     var column: Int?

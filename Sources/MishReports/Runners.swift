@@ -337,10 +337,11 @@ public enum Runner: String, Sendable, CaseIterable, Equatable {
 
 extension Runner {
   /// Runner-specific reading of a finished run. pytest reports a module it could not import as a failing "test"
-  /// named after the module, beside the real ones: dropped, as the report already says the build failed. node's test runner reports a test file that failed to load (a
-  /// syntax error in it or in a module it requires) as one failing "test" named after the file, with the error
-  /// only in its output: when every failure is such a file, the run is a build failure, with the JavaScript
-  /// errors as diagnostics.
+  /// named after the module, beside the real ones: dropped, as the report already says the build failed. Swift's
+  /// XCTest report lacks what its console says (`withXCTestConsole`). node's test runner reports a test file that
+  /// failed to load (a syntax error in it or in a module it requires) as one failing "test" named after the file,
+  /// with the error only in its output: when every failure is such a file, the run is a build failure, with the
+  /// JavaScript errors as diagnostics.
   public func interpreted(_ report: ParsedReport, output: String) -> (report: ParsedReport, diagnostics: [Diagnostic]) {
     if self == .pytest && report.buildFailed {
       // A module that failed to import is reported as a "test" named after the module: not a test.
@@ -350,6 +351,9 @@ extension Runner {
     }
     if self == .swift { return (Self.withXCTestConsole(report, output: output), []) }
     guard self == .node else { return (report, []) }
+    var report = report
+    // With --test-name-pattern, node lists every other test as skipped; those were not asked for.
+    report.cases.removeAll { $0.status == .skipped && $0.message == "test name does not match pattern" }
     let scriptSuffixes = [".js", ".mjs", ".cjs", ".ts", ".mts", ".cts"]
     func isLoadFailure(_ test: TestCase) -> Bool {
       test.status == .failed && test.suite.isEmpty && test.name.hasPrefix("/") && scriptSuffixes.contains { test.name.hasSuffix($0) }

@@ -647,7 +647,7 @@ Received: 3
 
   @Test func aReportCutInsideAFailureKeepsTheFailure() throws {
     let text = JUnitFixtures.pytestXunit1
-    let cut = try #require(text.range(of: "E       ZeroDivisionError"))
+    let cut = try #require(text.firstRange(of: "E       ZeroDivisionError"))
     let report = JUnitReport.parse(Array(text[..<cut.lowerBound].utf8))
     #expect(report.cases.count == 10)
     let last = try #require(report.cases.last)
@@ -659,7 +659,7 @@ Received: 3
 
   @Test func aTestcaseCutBeforeItsResultIsLeftOut() throws {
     let text = JUnitFixtures.pytestXunit1
-    let cut = try #require(text.range(of: #"<failure message="ZeroDivisionError"#))
+    let cut = try #require(text.firstRange(of: #"<failure message="ZeroDivisionError"#))
     let report = JUnitReport.parse(Array(text[..<cut.lowerBound].utf8))
     #expect(report.cases.count == 9)
     #expect(report.cases.last?.id == "tests/test_calc.py::TestOps::test_mul")

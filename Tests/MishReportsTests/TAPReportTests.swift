@@ -709,7 +709,7 @@ ok 3 - last # time=1.5ms
   /// parent's name from its `# Subtest:` header.
   @Test func namesOrphanedSubtestsFromTheirHeader() throws {
     let text = TAPFixtures.node
-    let cut = try #require(text.range(of: "    1..2\nnot ok 8 - parent with subtests"))
+    let cut = try #require(text.firstRange(of: "    1..2\nnot ok 8 - parent with subtests"))
     let report = TAPReport.parse(String(text[..<cut.lowerBound]))
     #expect(report.cases.count == 9)
     #expect(
@@ -728,7 +728,7 @@ ok 3 - last # time=1.5ms
 
   @Test func aCutYAMLValueDoesNotMakeAParentFailOnItsOwn() throws {
     let text = TAPFixtures.node
-    let cut = try #require(text.range(of: "subtestsFailed'\n  error: '1 subtest failed'\n  code: 'ERR_TEST_FAILURE'\n  ...\n# Subtest: math"))
+    let cut = try #require(text.firstRange(of: "subtestsFailed'\n  error: '1 subtest failed'\n  code: 'ERR_TEST_FAILURE'\n  ...\n# Subtest: math"))
     let report = TAPReport.parse(String(text[..<text.index(cut.lowerBound, offsetBy: 8)]))
     #expect(report.cases.map(\.name).contains("parent with subtests") == false)
     #expect(report.problems.contains("the report ends inside a YAML diagnostics block"))

@@ -29,8 +29,8 @@ final class TestRunTests {
     for directory in directories { directory.remove() }
   }
 
-  /// A fresh copy of the fixture, and a server on it.
-  func project(_ fixture: String) throws -> (TempDir, LiveServer) {
+  /// A fresh copy of the fixture, and a server on it (run as `user`, who then owns the copy).
+  func project(_ fixture: String, user: uid_t? = nil) throws -> (TempDir, LiveServer) {
     let directory = try TempDir("testrun-\(fixture)")
     directories.append(directory)
     let copy = Process()
@@ -39,7 +39,13 @@ final class TestRunTests {
     try copy.run()
     copy.waitUntilExit()
     guard copy.terminationStatus == 0 else { throw HarnessError("cannot copy the \(fixture) fixture") }
-    let server = try LiveServer(root: directory.path)
+    if let user {
+      chmod(directory.path, 0o755)
+      for path in [directory.path] + (FileManager.default.subpaths(atPath: directory.path) ?? []).map({ directory.path + "/" + $0 }) {
+        chown(path, user, user)
+      }
+    }
+    let server = try LiveServer(root: directory.path, user: user)
     servers.append(server)
     return (directory, server)
   }
@@ -153,5 +159,134 @@ extension TestRunTests {
     let result = try server.callTool("test_run", [:])
     #expect(result["isError"]?.boolValue == true)
     #expect(result["structuredContent"]?["error"]?["hint"]?.stringValue?.contains("runner") == true)
+  }
+}
+
+extension TestRunTests {
+  @Test func cargoProject() throws {
+    let (directory, server) = try project("cargo")
+    let failures: [(id: String, file: String?, line: Int?, message: String)] = [
+      ("tests::adds_wrong", "src/lib.rs", 16, "assertion `left == right` failed\n  left: 4\n right: 5"),
+      ("tests::panics", "src/lib.rs", 25, "boom"),
+    ]
+    let first = try call(server, "test_run", ["retries": 1])
+    #expect(first["runner"]?.stringValue == "cargo")
+    check(first, ExpectedRun(outcome: "tests_failed", total: 5, passed: 1, failed: 2, skipped: 1, flaky: 1, failures: failures, flakyIDs: ["tests::flaky"]))
+    check(try call(server, "test_run", ["rerun_failed": true]), ExpectedRun(outcome: "tests_failed", total: 2, failed: 2, failures: failures))
+    check(try call(server, "test_run", ["filter": "adds"]), ExpectedRun(outcome: "tests_failed", total: 2, passed: 1, failed: 1, failures: [failures[0]]))
+
+    try directory.write("src/lib.rs", "pub fn add(a: i32, b: i32) -> i32 {\n    \"x\"\n}\n")
+    checkBuildFailure(try call(server, "test_run", [:]), file: "src/lib.rs", line: 2)
+    let build = try call(server, "build_run", [:])
+    #expect(build["succeeded"]?.boolValue == false)
+    let error = build["diagnostics"]?.arrayValue?.first { $0["severity"]?.stringValue == "error" }
+    #expect(error?["file"]?.stringValue == "src/lib.rs" && error?["line"]?.intValue == 2 && error?["code"]?.stringValue == "E0308", "\(build)")
+  }
+
+  @Test func nodeProject() throws {
+    let (directory, server) = try project("node")
+    let failures: [(id: String, file: String?, line: Int?, message: String)] = [
+      ("adds wrong", "test/math.test.js", 13, "Expected values to be strictly equal:\n\n4 !== 5"),
+      ("ops > divides wrong", "test/math.test.js", 32, "Expected values to be strictly equal:\n\n2 !== 3"),
+    ]
+    let first = try call(server, "test_run", ["retries": 1])
+    #expect(first["runner"]?.stringValue == "node")
+    check(first, ExpectedRun(outcome: "tests_failed", total: 6, passed: 2, failed: 2, skipped: 1, flaky: 1, failures: failures, flakyIDs: ["flaky"]))
+    check(try call(server, "test_run", ["rerun_failed": true]), ExpectedRun(outcome: "tests_failed", total: 2, failed: 2, failures: failures))
+
+    try directory.write("math.js", "exports.add = (a, b) => a +;\n")
+    checkBuildFailure(try call(server, "test_run", [:]), file: "math.js", line: 1)
+  }
+
+  @Test func swiftProjectWithXCTestAndSwiftTesting() throws {
+    let (directory, server) = try project("swift")
+    let failures: [(id: String, file: String?, line: Int?, message: String)] = [
+      ("CalcTests.CalcXCTests/testAddsWrong", "Tests/CalcTests/XCTests.swift", 8, "XCTAssertEqual failed: (\"4\") is not equal to (\"5\") - two and two"),
+      ("CalcTests.addsWrongSwiftly()", "Tests/CalcTests/SwiftTests.swift", 7, "Expectation failed: (add(1, 1) → 2) == 3"),
+    ]
+    let first = try call(server, "test_run", ["retries": 1])
+    #expect(first["runner"]?.stringValue == "swift")
+    // XCTSkip shows as passed: SwiftPM's --parallel xUnit report says so, and the result notes it.
+    check(first, ExpectedRun(outcome: "tests_failed", total: 8, passed: 4, failed: 2, skipped: 1, flaky: 1, failures: failures, flakyIDs: ["CalcTests.flaky()"]))
+    #expect(first["notes"]?.arrayValue?.contains { $0.stringValue?.contains("XCTSkip") == true } == true)
+    check(try call(server, "test_run", ["rerun_failed": true]), ExpectedRun(outcome: "tests_failed", total: 2, failed: 2, failures: failures))
+    check(try call(server, "test_run", ["filter": "Operations"]), ExpectedRun(outcome: "passed", total: 1, passed: 1))
+
+    try directory.write("Sources/Calc/Calc.swift", "public func add(_ a: Int, _ b: Int) -> Int { a + \"b\" }\n")
+    checkBuildFailure(try call(server, "test_run", [:]), file: "Sources/Calc/Calc.swift", line: 1)
+    let build = try call(server, "build_run", [:])
+    #expect(build["succeeded"]?.boolValue == false && build["errors"]?.intValue == 1, "\(build)")
+  }
+
+  @Test func junitFileFromACommand() throws {
+    let (directory, server) = try project("junit")
+    let first = try call(server, "test_run", ["command": "./run-tests.sh", "retries": 1])
+    #expect(first["runner"]?.stringValue == "command")
+    check(
+      first,
+      ExpectedRun(
+        outcome: "tests_failed", total: 5, passed: 2, failed: 1, skipped: 1, flaky: 1,
+        failures: [("app.Math/adds_wrong", "src/math_test.c", 14, "expected 5, got 4")], flakyIDs: ["app.Net/retries"]))
+    #expect(first["notes"]?.arrayValue?.contains { $0.stringValue?.contains("ran whole again") == true } == true, "\(first)")
+    try directory.write("broken", "")
+    checkBuildFailure(try call(server, "test_run", ["command": "./run-tests.sh"]), file: "src/app.c", line: 3)
+  }
+
+  @Test func tapStreamFromACommand() throws {
+    let (directory, server) = try project("tap")
+    check(
+      try call(server, "test_run", ["command": "./run-tests.sh", "retries": 1]),
+      ExpectedRun(
+        outcome: "tests_failed", total: 6, passed: 2, failed: 2, skipped: 1, flaky: 1,
+        failures: [("parses strings", "lib/parse_test.c", 40, "expected \"a\", got \"b\""), ("nested > inner fails", nil, nil, "")],
+        flakyIDs: ["network"]))
+    try directory.write("broken", "")
+    checkBuildFailure(try call(server, "test_run", ["command": "./run-tests.sh"]), file: "lib/parse.c", line: 10)
+  }
+
+  @Test func reportsAreReadBackWhenUnprivileged() throws {
+    let (_, server) = try project("junit", user: 65534)
+    let result = try call(server, "test_run", ["command": "./run-tests.sh"])
+    check(
+      result,
+      ExpectedRun(
+        outcome: "tests_failed", total: 5, passed: 2, failed: 2, skipped: 1,
+        failures: [("app.Math/adds_wrong", "src/math_test.c", 14, "expected 5, got 4"), ("app.Net/retries", nil, nil, "timed out")]))
+  }
+
+  @Test func buildRunParsesCompilerOutput() throws {
+    let directory = try TempDir("buildrun")
+    directories.append(directory)
+    try directory.write("src/main.c", "int main(void) {\n  int unused;\n  return missing;\n}\n")
+    let server = try LiveServer(root: directory.path)
+    servers.append(server)
+    let failed = try call(server, "build_run", ["command": "gcc -Wall -c src/main.c -o /tmp/main.o"])
+    #expect(failed["succeeded"]?.boolValue == false)
+    let diagnostics = (failed["diagnostics"]?.arrayValue ?? []).map {
+      "\($0["file"]?.stringValue ?? ""):\($0["line"]?.intValue ?? 0):\($0["column"]?.intValue ?? 0) \($0["severity"]?.stringValue ?? "")"
+    }
+    #expect(diagnostics.contains("src/main.c:3:10 error"), "\(failed)")
+    #expect(diagnostics.contains("src/main.c:2:7 warning"), "\(failed)")
+    #expect(failed["errors"]?.intValue == 1)
+    try directory.write("src/main.c", "int main(void) { return 0; }\n")
+    let clean = try call(server, "build_run", ["command": "gcc -Wall -c src/main.c -o /tmp/main.o"])
+    #expect(clean["succeeded"]?.boolValue == true && clean["diagnostics"]?.arrayValue?.isEmpty == true, "\(clean)")
+  }
+
+  @Test func timeoutIsItsOwnOutcome() throws {
+    let (_, server) = try project("tap")
+    let result = try call(server, "test_run", ["command": "echo 'ok 1 - started'; sleep 30", "timeout_ms": 500])
+    #expect(result["outcome"]?.stringValue == "timed_out", "\(result)")
+    #expect(result["log_tail"]?.stringValue?.contains("ok 1 - started") == true)
+  }
+
+  @Test func malformedReportIsAnErrorWithANote() throws {
+    let (_, server) = try project("tap")
+    let result = try call(server, "test_run", ["command": "printf '<testsuite><testcase name=\"a\"><failure message=\"x' > \"$MISH_REPORT_DIR/r.xml\"; exit 1"])
+    #expect(result["outcome"]?.stringValue == "error", "a cut-off test's result is unknown, so nothing failed: \(result)")
+    #expect(result["notes"]?.arrayValue?.contains { $0.stringValue?.contains("r.xml: the report ends inside") == true } == true, "\(result)")
+    let garbage = try call(server, "test_run", ["command": "echo 'this is not a report'; exit 3"])
+    #expect(garbage["outcome"]?.stringValue == "error", "\(garbage)")
+    #expect(garbage["notes"]?.arrayValue?.contains { $0.stringValue?.contains("status 3") == true } == true, "\(garbage)")
   }
 }
