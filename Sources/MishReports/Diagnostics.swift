@@ -12,7 +12,8 @@
 ///   (`error: could not compile ...`) are summaries and are skipped.
 /// - tsc: `path(line,col): error TS2322: message` and the pretty `path:line:col - error TS2322: message`.
 /// - go build / go vet: `path:line:col: message` with no severity word. go vet's findings make it exit 1, so both
-///   are errors. To keep ordinary log lines out, this form needs a column and a path with a source-file extension.
+///   are errors (vet's `vet: ` prefix is dropped). To keep ordinary log lines out, this form needs a column and a
+///   path with a source-file extension.
 /// - Linker errors that carry `path:line:` (gcc/ld.bfd with debug info: `main.c:2: undefined reference to ...`);
 ///   linker errors with only a section offset (`main.c:(.text+0x1a)`) carry no line and are skipped.
 /// - Python: a traceback's last `File "path", line N` frame followed by an exception line (`SyntaxError: ...`), as

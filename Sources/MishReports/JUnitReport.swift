@@ -261,6 +261,8 @@ enum FailureLocationScanner {
     return markers.contains { path.contains($0) } || path.hasPrefix("node_modules/")
   }
 
+  static let maximumPathLength = 1024
+
   /// A positive line number of at most 9 digits starting at `start`.
   private static func number(in bytes: [UInt8], from start: Int) -> Int? {
     var index = start
@@ -281,9 +283,11 @@ enum FailureLocationScanner {
   /// a short alphanumeric extension. URLs are refused, `file://` is dropped, runtime-internal names (`node:fs`,
   /// `<frozen ...>`, `<EXPR>`) never qualify.
   private static func pathToken(in bytes: [UInt8], endingAt end: Int) -> String? {
+    // Bounded, so a long run of "a:1a:1..." costs linear time, not quadratic.
+    let earliestStart = max(0, end - maximumPathLength)
     var start = end
-    while start > 0, !endsPath(bytes[start - 1]) { start -= 1 }
-    guard start < end else { return nil }
+    while start > earliestStart, !endsPath(bytes[start - 1]) { start -= 1 }
+    guard start < end, start == 0 || endsPath(bytes[start - 1]) else { return nil }
     var path = String(decoding: bytes[start..<end], as: UTF8.self)
     if path.hasPrefix("file://") { path.removeFirst(7) }
     guard !path.contains("://"), !path.hasPrefix("node:") else { return nil }
@@ -328,7 +332,7 @@ enum ReportExcerpt {
   }
 
   static func firstNonEmptyLine(of text: String) -> String? {
-    for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+    for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
       let trimmedLine = trimmed(line)
       if !trimmedLine.isEmpty { return trimmedLine }
     }

@@ -126,8 +126,9 @@ public enum Runner: String, Sendable, CaseIterable, Equatable {
       }
       return Invocation(argv: argv, environment: environment, report: .junit(report), runsEverything: false, notes: notes)
     case .cargo:
-      // libtest's JSON format is unstable; RUSTC_BOOTSTRAP lets the stable toolchain's test harness print it.
-      environment["RUSTC_BOOTSTRAP"] = "1"
+      // libtest's JSON format is unstable; any RUSTC_BOOTSTRAP lets the test harness print it, and -1 keeps rustc
+      // itself stable (a crate's #![feature] is still refused).
+      environment["RUSTC_BOOTSTRAP"] = "-1"
       environment["CARGO_TERM_COLOR"] = "never"
       var argv = ["cargo", "test", "--no-fail-fast"]
       var harness = ["-Z", "unstable-options", "--format", "json", "--report-time"]

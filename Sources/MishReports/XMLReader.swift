@@ -121,7 +121,7 @@ private struct XMLScanner {
         let end = bytes[position...].firstIndex(of: ASCII.lessThan) ?? bytes.count
         var found: [String] = []
         Self.appendCharacterData(bytes[position..<end], to: &pendingText, isAttributeValue: false, problems: &found)
-        found.forEach { note($0) }
+        for problem in found { note(problem) }
         position = end
       }
     }
@@ -285,7 +285,7 @@ private struct XMLScanner {
     guard index < bytes.count else { return nil }
     var value: [UInt8] = []
     var found: [String] = []
-    defer { found.forEach { note($0) } }
+    defer { for problem in found { note(problem) } }
     let quote = bytes[index]
     if quote == ASCII.doubleQuote || quote == ASCII.singleQuote {
       let valueStart = index + 1
@@ -295,7 +295,7 @@ private struct XMLScanner {
     } else {
       let valueStart = index
       while index < bytes.count, !ASCII.isWhitespace(bytes[index]), bytes[index] != ASCII.greaterThan,
-        bytes[index] != ASCII.lessThan
+        bytes[index] != ASCII.lessThan, !bytes[index...].starts(with: [ASCII.slash, ASCII.greaterThan])
       {
         index += 1
       }
@@ -377,7 +377,8 @@ private struct XMLScanner {
   static func characterReference(
     in slice: ArraySlice<UInt8>, at start: Int, problems: inout [String]
   ) -> (Unicode.Scalar, Int)? {
-    let searchEnd = min(slice.endIndex, start + 12)
+    // Long enough for any entity name or an overlong numeric reference (which then reads as invalid).
+    let searchEnd = min(slice.endIndex, start + 32)
     guard let semicolon = slice[start..<searchEnd].firstIndex(of: ASCII.semicolon) else {
       addOnce("a bare '&' was read as text", to: &problems)
       return nil

@@ -10,238 +10,238 @@ enum JUnitFixtures {
   /// `python3 -m pytest -o junit_family=xunit1 --junitxml=/tmp/p/j.xml -p no:cacheprovider` on a file with passing,
   /// failing, skipped (mark and runtime), fixture-error, parametrized, class-based, xfail and printing tests.
   static let pytestXunit1 = #"""
-<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite name="pytest" errors="1" failures="4" skipped="3" tests="12" time="0.060" timestamp="2026-12-04T08:21:04.245750+00:00" hostname="vm"><testcase classname="tests.test_calc" name="test_add" file="tests/test_calc.py" line="2" time="0.001" /><testcase classname="tests.test_calc" name="test_fails" file="tests/test_calc.py" line="5" time="0.001"><failure message="AssertionError: math &amp; &lt;stuff&gt;&#10;assert (2 * 2) == 5">def test_fails():
-        x = 2
-&gt;       assert x * 2 == 5, "math &amp; &lt;stuff&gt;"
-E       AssertionError: math &amp; &lt;stuff&gt;
-E       assert (2 * 2) == 5
+    <?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite name="pytest" errors="1" failures="4" skipped="3" tests="12" time="0.060" timestamp="2026-12-04T08:21:04.245750+00:00" hostname="vm"><testcase classname="tests.test_calc" name="test_add" file="tests/test_calc.py" line="2" time="0.001" /><testcase classname="tests.test_calc" name="test_fails" file="tests/test_calc.py" line="5" time="0.001"><failure message="AssertionError: math &amp; &lt;stuff&gt;&#10;assert (2 * 2) == 5">def test_fails():
+            x = 2
+    &gt;       assert x * 2 == 5, "math &amp; &lt;stuff&gt;"
+    E       AssertionError: math &amp; &lt;stuff&gt;
+    E       assert (2 * 2) == 5
 
-tests/test_calc.py:8: AssertionError</failure></testcase><testcase classname="tests.test_calc" name="test_skipped" file="tests/test_calc.py" line="9" time="0.000"><skipped type="pytest.skip" message="not ready">/tmp/p/tests/test_calc.py:10: not ready</skipped></testcase><testcase classname="tests.test_calc" name="test_skip_inside" file="tests/test_calc.py" line="13" time="0.000"><skipped type="pytest.skip" message="runtime skip">/tmp/p/tests/test_calc.py:15: runtime skip</skipped></testcase><testcase classname="tests.test_calc" name="test_uses_broken" file="tests/test_calc.py" line="20" time="0.000"><error message="failed on setup with &quot;RuntimeError: fixture exploded&quot;">@pytest.fixture
-    def broken():
-&gt;       raise RuntimeError("fixture exploded")
-E       RuntimeError: fixture exploded
+    tests/test_calc.py:8: AssertionError</failure></testcase><testcase classname="tests.test_calc" name="test_skipped" file="tests/test_calc.py" line="9" time="0.000"><skipped type="pytest.skip" message="not ready">/tmp/p/tests/test_calc.py:10: not ready</skipped></testcase><testcase classname="tests.test_calc" name="test_skip_inside" file="tests/test_calc.py" line="13" time="0.000"><skipped type="pytest.skip" message="runtime skip">/tmp/p/tests/test_calc.py:15: runtime skip</skipped></testcase><testcase classname="tests.test_calc" name="test_uses_broken" file="tests/test_calc.py" line="20" time="0.000"><error message="failed on setup with &quot;RuntimeError: fixture exploded&quot;">@pytest.fixture
+        def broken():
+    &gt;       raise RuntimeError("fixture exploded")
+    E       RuntimeError: fixture exploded
 
-tests/test_calc.py:19: RuntimeError</error></testcase><testcase classname="tests.test_calc" name="test_param[1]" file="tests/test_calc.py" line="23" time="0.001" /><testcase classname="tests.test_calc" name="test_param[2]" file="tests/test_calc.py" line="23" time="0.001"><failure message="assert 2 != 2">n = 2
+    tests/test_calc.py:19: RuntimeError</error></testcase><testcase classname="tests.test_calc" name="test_param[1]" file="tests/test_calc.py" line="23" time="0.001" /><testcase classname="tests.test_calc" name="test_param[2]" file="tests/test_calc.py" line="23" time="0.001"><failure message="assert 2 != 2">n = 2
 
-    @pytest.mark.parametrize("n", [1, 2, 3])
-    def test_param(n):
-&gt;       assert n != 2
-E       assert 2 != 2
+        @pytest.mark.parametrize("n", [1, 2, 3])
+        def test_param(n):
+    &gt;       assert n != 2
+    E       assert 2 != 2
 
-tests/test_calc.py:26: AssertionError</failure></testcase><testcase classname="tests.test_calc" name="test_param[3]" file="tests/test_calc.py" line="23" time="0.000" /><testcase classname="tests.test_calc.TestOps" name="test_mul" file="tests/test_calc.py" line="28" time="0.000" /><testcase classname="tests.test_calc.TestOps" name="test_div" file="tests/test_calc.py" line="31" time="0.000"><failure message="ZeroDivisionError: division by zero">self = &lt;tests.test_calc.TestOps object at 0x7f0493902890&gt;
+    tests/test_calc.py:26: AssertionError</failure></testcase><testcase classname="tests.test_calc" name="test_param[3]" file="tests/test_calc.py" line="23" time="0.000" /><testcase classname="tests.test_calc.TestOps" name="test_mul" file="tests/test_calc.py" line="28" time="0.000" /><testcase classname="tests.test_calc.TestOps" name="test_div" file="tests/test_calc.py" line="31" time="0.000"><failure message="ZeroDivisionError: division by zero">self = &lt;tests.test_calc.TestOps object at 0x7f0493902890&gt;
 
-    def test_div(self):
-&gt;       assert 1 / 0 == 0
-               ^^^^^
-E       ZeroDivisionError: division by zero
+        def test_div(self):
+    &gt;       assert 1 / 0 == 0
+                   ^^^^^
+    E       ZeroDivisionError: division by zero
 
-tests/test_calc.py:33: ZeroDivisionError</failure></testcase><testcase classname="tests.test_calc" name="test_xfail" file="tests/test_calc.py" line="34" time="0.000"><skipped type="pytest.xfail" message="known bug" /></testcase><testcase classname="tests.test_calc" name="test_prints" file="tests/test_calc.py" line="38" time="0.000"><failure message="assert False">def test_prints():
-        print("hello out")
-        import sys
-        print("hello err", file=sys.stderr)
-&gt;       assert False
-E       assert False
+    tests/test_calc.py:33: ZeroDivisionError</failure></testcase><testcase classname="tests.test_calc" name="test_xfail" file="tests/test_calc.py" line="34" time="0.000"><skipped type="pytest.xfail" message="known bug" /></testcase><testcase classname="tests.test_calc" name="test_prints" file="tests/test_calc.py" line="38" time="0.000"><failure message="assert False">def test_prints():
+            print("hello out")
+            import sys
+            print("hello err", file=sys.stderr)
+    &gt;       assert False
+    E       assert False
 
-tests/test_calc.py:43: AssertionError</failure></testcase></testsuite></testsuites>
-"""#
+    tests/test_calc.py:43: AssertionError</failure></testcase></testsuite></testsuites>
+    """#
 
   /// The same project with `-o junit_logging=all`: each testcase carries `system-out` and `system-err`.
   static let pytestWithOutput = #"""
-<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite name="pytest" errors="0" failures="1" skipped="0" tests="2" time="0.034" timestamp="2026-12-04T08:21:16.368202+00:00" hostname="vm"><testcase classname="tests.test_calc" name="test_add" file="tests/test_calc.py" line="2" time="0.001"><system-out>--------------------------------- Captured Log ---------------------------------
+    <?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite name="pytest" errors="0" failures="1" skipped="0" tests="2" time="0.034" timestamp="2026-12-04T08:21:16.368202+00:00" hostname="vm"><testcase classname="tests.test_calc" name="test_add" file="tests/test_calc.py" line="2" time="0.001"><system-out>--------------------------------- Captured Log ---------------------------------
 
---------------------------------- Captured Out ---------------------------------
+    --------------------------------- Captured Out ---------------------------------
 
-</system-out><system-err>--------------------------------- Captured Err ---------------------------------
+    </system-out><system-err>--------------------------------- Captured Err ---------------------------------
 
-</system-err></testcase><testcase classname="tests.test_calc" name="test_prints" file="tests/test_calc.py" line="38" time="0.001"><failure message="assert False">def test_prints():
-        print("hello out")
-        import sys
-        print("hello err", file=sys.stderr)
-&gt;       assert False
-E       assert False
+    </system-err></testcase><testcase classname="tests.test_calc" name="test_prints" file="tests/test_calc.py" line="38" time="0.001"><failure message="assert False">def test_prints():
+            print("hello out")
+            import sys
+            print("hello err", file=sys.stderr)
+    &gt;       assert False
+    E       assert False
 
-tests/test_calc.py:43: AssertionError</failure><system-out>--------------------------------- Captured Log ---------------------------------
+    tests/test_calc.py:43: AssertionError</failure><system-out>--------------------------------- Captured Log ---------------------------------
 
---------------------------------- Captured Out ---------------------------------
-hello out
+    --------------------------------- Captured Out ---------------------------------
+    hello out
 
-</system-out><system-err>--------------------------------- Captured Err ---------------------------------
-hello err
+    </system-out><system-err>--------------------------------- Captured Err ---------------------------------
+    hello err
 
-</system-err></testcase></testsuite></testsuites>
-"""#
+    </system-err></testcase></testsuite></testsuites>
+    """#
 
   /// pytest's default family (xunit2) has no `file`/`line` attributes.
   static let pytestXunit2 = #"""
-<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite name="pytest" errors="0" failures="1" skipped="0" tests="3" time="0.034" timestamp="2026-12-04T08:35:27.658803+00:00" hostname="vm"><testcase classname="tests.test_calc" name="test_add" time="0.000" /><testcase classname="tests.test_calc" name="test_fails" time="0.001"><failure message="AssertionError: math &amp; &lt;stuff&gt;&#10;assert (2 * 2) == 5">def test_fails():
-        x = 2
-&gt;       assert x * 2 == 5, "math &amp; &lt;stuff&gt;"
-E       AssertionError: math &amp; &lt;stuff&gt;
-E       assert (2 * 2) == 5
+    <?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite name="pytest" errors="0" failures="1" skipped="0" tests="3" time="0.034" timestamp="2026-12-04T08:35:27.658803+00:00" hostname="vm"><testcase classname="tests.test_calc" name="test_add" time="0.000" /><testcase classname="tests.test_calc" name="test_fails" time="0.001"><failure message="AssertionError: math &amp; &lt;stuff&gt;&#10;assert (2 * 2) == 5">def test_fails():
+            x = 2
+    &gt;       assert x * 2 == 5, "math &amp; &lt;stuff&gt;"
+    E       AssertionError: math &amp; &lt;stuff&gt;
+    E       assert (2 * 2) == 5
 
-tests/test_calc.py:8: AssertionError</failure></testcase><testcase classname="tests.test_calc.TestOps" name="test_mul" time="0.000" /></testsuite></testsuites>
-"""#
+    tests/test_calc.py:8: AssertionError</failure></testcase><testcase classname="tests.test_calc.TestOps" name="test_mul" time="0.000" /></testsuite></testsuites>
+    """#
 
   /// Collection errors: one file with a syntax error, one importing a missing module.
   static let pytestCollectionErrors = #"""
-<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite name="pytest" errors="2" failures="0" skipped="0" tests="2" time="0.341" timestamp="2026-12-04T08:21:18.213581+00:00" hostname="vm"><testcase classname="" name="tests.test_bad" file="tests/test_bad.py" time="0.000"><error message="collection failure">/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/_pytest/python.py:507: in importtestmodule
-    mod = import_path(
-/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/_pytest/pathlib.py:587: in import_path
-    importlib.import_module(module_name)
-/root/.pyenv/versions/3.11.7/lib/python3.11/importlib/__init__.py:126: in import_module
-    return _bootstrap._gcd_import(name[level:], package, level)
-           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
-&lt;frozen importlib._bootstrap&gt;:1204: in _gcd_import
-    ???
-&lt;frozen importlib._bootstrap&gt;:1176: in _find_and_load
-    ???
-&lt;frozen importlib._bootstrap&gt;:1147: in _find_and_load_unlocked
-    ???
-&lt;frozen importlib._bootstrap&gt;:690: in _load_unlocked
-    ???
-/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/_pytest/assertion/rewrite.py:188: in exec_module
-    source_stat, co = _rewrite_test(fn, self.config)
-                      ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
-/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/_pytest/assertion/rewrite.py:357: in _rewrite_test
-    tree = ast.parse(source, filename=strfn)
-           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
-/root/.pyenv/versions/3.11.7/lib/python3.11/ast.py:50: in parse
-    return compile(source, filename, mode, flags,
-E     File "/tmp/p2/tests/test_bad.py", line 1
-E       def test_broken(:
-E                       ^
-E   SyntaxError: invalid syntax</error></testcase><testcase classname="" name="tests.test_imp" file="tests/test_imp.py" time="0.000"><error message="collection failure">ImportError while importing test module '/tmp/p2/tests/test_imp.py'.
-Hint: make sure your test modules/packages have valid Python names.
-Traceback:
-/root/.pyenv/versions/3.11.7/lib/python3.11/importlib/__init__.py:126: in import_module
-    return _bootstrap._gcd_import(name[level:], package, level)
-           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
-tests/test_imp.py:1: in &lt;module&gt;
-    import nonexistent_module_xyz
-E   ModuleNotFoundError: No module named 'nonexistent_module_xyz'</error></testcase></testsuite></testsuites>
-"""#
+    <?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite name="pytest" errors="2" failures="0" skipped="0" tests="2" time="0.341" timestamp="2026-12-04T08:21:18.213581+00:00" hostname="vm"><testcase classname="" name="tests.test_bad" file="tests/test_bad.py" time="0.000"><error message="collection failure">/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/_pytest/python.py:507: in importtestmodule
+        mod = import_path(
+    /root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/_pytest/pathlib.py:587: in import_path
+        importlib.import_module(module_name)
+    /root/.pyenv/versions/3.11.7/lib/python3.11/importlib/__init__.py:126: in import_module
+        return _bootstrap._gcd_import(name[level:], package, level)
+               ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+    &lt;frozen importlib._bootstrap&gt;:1204: in _gcd_import
+        ???
+    &lt;frozen importlib._bootstrap&gt;:1176: in _find_and_load
+        ???
+    &lt;frozen importlib._bootstrap&gt;:1147: in _find_and_load_unlocked
+        ???
+    &lt;frozen importlib._bootstrap&gt;:690: in _load_unlocked
+        ???
+    /root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/_pytest/assertion/rewrite.py:188: in exec_module
+        source_stat, co = _rewrite_test(fn, self.config)
+                          ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+    /root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/_pytest/assertion/rewrite.py:357: in _rewrite_test
+        tree = ast.parse(source, filename=strfn)
+               ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+    /root/.pyenv/versions/3.11.7/lib/python3.11/ast.py:50: in parse
+        return compile(source, filename, mode, flags,
+    E     File "/tmp/p2/tests/test_bad.py", line 1
+    E       def test_broken(:
+    E                       ^
+    E   SyntaxError: invalid syntax</error></testcase><testcase classname="" name="tests.test_imp" file="tests/test_imp.py" time="0.000"><error message="collection failure">ImportError while importing test module '/tmp/p2/tests/test_imp.py'.
+    Hint: make sure your test modules/packages have valid Python names.
+    Traceback:
+    /root/.pyenv/versions/3.11.7/lib/python3.11/importlib/__init__.py:126: in import_module
+        return _bootstrap._gcd_import(name[level:], package, level)
+               ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+    tests/test_imp.py:1: in &lt;module&gt;
+        import nonexistent_module_xyz
+    E   ModuleNotFoundError: No module named 'nonexistent_module_xyz'</error></testcase></testsuite></testsuites>
+    """#
 
   /// `swift test --parallel --xunit-output /tmp/x/xunit.xml`, XCTest half: one passing, one failing assertion, one
   /// `throw XCTSkip(...)`, one thrown error. Skipped XCTests show as plain passes; failures say only "failure".
   static let swiftXCTest = #"""
-<?xml version="1.0" encoding="UTF-8"?>
+    <?xml version="1.0" encoding="UTF-8"?>
 
-<testsuites>
-<testsuite name="TestResults" errors="0" tests="4" failures="2" time="0.057659587000000005">
-<testcase classname="CalcTests.CalcXCTests" name="testAddFails" time="0.011775588">
-<failure message="failure"></failure>
-</testcase>
-<testcase classname="CalcTests.CalcXCTests" name="testSkipped" time="0.009953998">
-</testcase>
-<testcase classname="CalcTests.CalcXCTests" name="testAddPasses" time="0.021119188">
-</testcase>
-<testcase classname="CalcTests.CalcXCTests" name="testThrows" time="0.014810813">
-<failure message="failure"></failure>
-</testcase>
-</testsuite>
-</testsuites>
-"""#
+    <testsuites>
+    <testsuite name="TestResults" errors="0" tests="4" failures="2" time="0.057659587000000005">
+    <testcase classname="CalcTests.CalcXCTests" name="testAddFails" time="0.011775588">
+    <failure message="failure"></failure>
+    </testcase>
+    <testcase classname="CalcTests.CalcXCTests" name="testSkipped" time="0.009953998">
+    </testcase>
+    <testcase classname="CalcTests.CalcXCTests" name="testAddPasses" time="0.021119188">
+    </testcase>
+    <testcase classname="CalcTests.CalcXCTests" name="testThrows" time="0.014810813">
+    <failure message="failure"></failure>
+    </testcase>
+    </testsuite>
+    </testsuites>
+    """#
 
   /// The same run's Swift Testing half (`xunit-swift-testing.xml`): a free function passing and failing, a disabled
   /// test, a parametrized test in a suite, and a test in a nested suite.
   static let swiftTesting = #"""
-<?xml version="1.0" encoding="UTF-8"?>
-<testsuites>
-  <testsuite name="TestResults" errors="0" tests="4" failures="3" skipped="1" time="0.002095367">
-    <testcase classname="CalcTests" name="addBroken()" time="0.001068991" >
-      <failure message="Expectation failed: (add(1, 2) &#8594; 3) == 4 (error)" />
-    </testcase>
-    <testcase classname="CalcTests" name="addWorks()" time="0.000833991" />
-    <testcase classname="CalcTests" name="disabledOne()" >
-      <skipped>not yet</skipped>
-    </testcase>
-    <testcase classname="CalcTests.Arithmetic" name="sums(n:)" time="0.001191623" >
-      <failure message="Expectation failed: (add(n, n) &#8594; 4) == 2 (error)" />
-    </testcase>
-    <testcase classname="CalcTests.Outer.Inner" name="deep()" time="0.000589557" >
-      <failure message="Expectation failed: Bool(false) (error): deep &amp; &lt;failure&gt;" />
-    </testcase>
-  </testsuite>
-</testsuites>
-"""#
+    <?xml version="1.0" encoding="UTF-8"?>
+    <testsuites>
+      <testsuite name="TestResults" errors="0" tests="4" failures="3" skipped="1" time="0.002095367">
+        <testcase classname="CalcTests" name="addBroken()" time="0.001068991" >
+          <failure message="Expectation failed: (add(1, 2) &#8594; 3) == 4 (error)" />
+        </testcase>
+        <testcase classname="CalcTests" name="addWorks()" time="0.000833991" />
+        <testcase classname="CalcTests" name="disabledOne()" >
+          <skipped>not yet</skipped>
+        </testcase>
+        <testcase classname="CalcTests.Arithmetic" name="sums(n:)" time="0.001191623" >
+          <failure message="Expectation failed: (add(n, n) &#8594; 4) == 2 (error)" />
+        </testcase>
+        <testcase classname="CalcTests.Outer.Inner" name="deep()" time="0.000589557" >
+          <failure message="Expectation failed: Bool(false) (error): deep &amp; &lt;failure&gt;" />
+        </testcase>
+      </testsuite>
+    </testsuites>
+    """#
 
   /// HAND-WRITTEN from CMake's `cmCTestTestHandler` JUnit writer (`ctest --output-junit`): classname repeats the
   /// name, `status` says run/fail/notrun, the test's output is in `system-out`.
   static let ctest = #"""
-<?xml version="1.0" encoding="UTF-8"?>
-<testsuite name="Linux-c++"
-	tests="4"
-	failures="1"
-	disabled="1"
-	skipped="1"
-	hostname="vm"
-	time="1"
-	timestamp="2025-03-01T10:00:00"
-	>
-	<testcase name="unit_math" classname="unit_math" time="0.0123" status="run">
-		<system-out>All tests passed</system-out>
-	</testcase>
-	<testcase name="unit_io" classname="unit_io" time="0.5" status="fail">
-		<failure message="Failed"/>
-		<system-out>Running io tests
-/src/tests/io_test.cpp:42: error: expected 3, got 4
-</system-out>
-	</testcase>
-	<testcase name="needs_gpu" classname="needs_gpu" time="0" status="disabled">
-		<skipped message="Disabled"/>
-		<system-out>Disabled</system-out>
-	</testcase>
-	<testcase name="missing_exe" classname="missing_exe" time="0" status="notrun">
-		<skipped message="Unable to find executable: /build/missing_exe"/>
-	</testcase>
-</testsuite>
-"""#
+    <?xml version="1.0" encoding="UTF-8"?>
+    <testsuite name="Linux-c++"
+    	tests="4"
+    	failures="1"
+    	disabled="1"
+    	skipped="1"
+    	hostname="vm"
+    	time="1"
+    	timestamp="2025-03-01T10:00:00"
+    	>
+    	<testcase name="unit_math" classname="unit_math" time="0.0123" status="run">
+    		<system-out>All tests passed</system-out>
+    	</testcase>
+    	<testcase name="unit_io" classname="unit_io" time="0.5" status="fail">
+    		<failure message="Failed"/>
+    		<system-out>Running io tests
+    /src/tests/io_test.cpp:42: error: expected 3, got 4
+    </system-out>
+    	</testcase>
+    	<testcase name="needs_gpu" classname="needs_gpu" time="0" status="disabled">
+    		<skipped message="Disabled"/>
+    		<system-out>Disabled</system-out>
+    	</testcase>
+    	<testcase name="missing_exe" classname="missing_exe" time="0" status="notrun">
+    		<skipped message="Unable to find executable: /build/missing_exe"/>
+    	</testcase>
+    </testsuite>
+    """#
 
   /// HAND-WRITTEN from GoogleTest's XML printer (`--gtest_output=xml`): `result` says completed/skipped/suppressed,
   /// failure messages start with `file:line`.
   static let googleTest = #"""
-<?xml version="1.0" encoding="UTF-8"?>
-<testsuites tests="4" failures="1" disabled="1" errors="0" time="0.002" timestamp="2025-03-01T10:00:00.000" name="AllTests">
-  <testsuite name="MathTest" tests="4" failures="1" disabled="1" skipped="1" errors="0" time="0.001" timestamp="2025-03-01T10:00:00.000">
-    <testcase name="Adds" file="/src/math_test.cc" line="5" status="run" result="completed" time="0" timestamp="2025-03-01T10:00:00.000" classname="MathTest" />
-    <testcase name="Divides" file="/src/math_test.cc" line="9" status="run" result="completed" time="0.001" timestamp="2025-03-01T10:00:00.000" classname="MathTest">
-      <failure message="/src/math_test.cc:11&#x0A;Expected equality of these values:&#x0A;  6 / 2&#x0A;    Which is: 3&#x0A;  4" type=""><![CDATA[/src/math_test.cc:11
-Expected equality of these values:
-  6 / 2
-    Which is: 3
-  4]]></failure>
-    </testcase>
-    <testcase name="DISABLED_Slow" file="/src/math_test.cc" line="14" status="notrun" result="suppressed" time="0" timestamp="2025-03-01T10:00:00.000" classname="MathTest" />
-    <testcase name="NeedsGPU" file="/src/math_test.cc" line="18" status="run" result="skipped" time="0" timestamp="2025-03-01T10:00:00.000" classname="MathTest">
-      <skipped message="/src/math_test.cc:19&#x0A;no GPU here"><![CDATA[/src/math_test.cc:19
-no GPU here]]></skipped>
-    </testcase>
-  </testsuite>
-  <testsuite name="Params/RangeTest" tests="1" failures="0" disabled="0" skipped="0" errors="0" time="0" timestamp="2025-03-01T10:00:00.000">
-    <testcase name="InRange/0" value_param="3" file="/src/range_test.cc" line="30" status="run" result="completed" time="0" timestamp="2025-03-01T10:00:00.000" classname="Params/RangeTest" />
-  </testsuite>
-</testsuites>
-"""#
+    <?xml version="1.0" encoding="UTF-8"?>
+    <testsuites tests="4" failures="1" disabled="1" errors="0" time="0.002" timestamp="2025-03-01T10:00:00.000" name="AllTests">
+      <testsuite name="MathTest" tests="4" failures="1" disabled="1" skipped="1" errors="0" time="0.001" timestamp="2025-03-01T10:00:00.000">
+        <testcase name="Adds" file="/src/math_test.cc" line="5" status="run" result="completed" time="0" timestamp="2025-03-01T10:00:00.000" classname="MathTest" />
+        <testcase name="Divides" file="/src/math_test.cc" line="9" status="run" result="completed" time="0.001" timestamp="2025-03-01T10:00:00.000" classname="MathTest">
+          <failure message="/src/math_test.cc:11&#x0A;Expected equality of these values:&#x0A;  6 / 2&#x0A;    Which is: 3&#x0A;  4" type=""><![CDATA[/src/math_test.cc:11
+    Expected equality of these values:
+      6 / 2
+        Which is: 3
+      4]]></failure>
+        </testcase>
+        <testcase name="DISABLED_Slow" file="/src/math_test.cc" line="14" status="notrun" result="suppressed" time="0" timestamp="2025-03-01T10:00:00.000" classname="MathTest" />
+        <testcase name="NeedsGPU" file="/src/math_test.cc" line="18" status="run" result="skipped" time="0" timestamp="2025-03-01T10:00:00.000" classname="MathTest">
+          <skipped message="/src/math_test.cc:19&#x0A;no GPU here"><![CDATA[/src/math_test.cc:19
+    no GPU here]]></skipped>
+        </testcase>
+      </testsuite>
+      <testsuite name="Params/RangeTest" tests="1" failures="0" disabled="0" skipped="0" errors="0" time="0" timestamp="2025-03-01T10:00:00.000">
+        <testcase name="InRange/0" value_param="3" file="/src/range_test.cc" line="30" status="run" result="completed" time="0" timestamp="2025-03-01T10:00:00.000" classname="Params/RangeTest" />
+      </testsuite>
+    </testsuites>
+    """#
 
   /// HAND-WRITTEN from jest-junit's defaults: classname and name are both "{describe} {title}", the failure is the
   /// stack with no `message` attribute.
   static let jestJUnit = #"""
-<?xml version="1.0" encoding="UTF-8"?>
-<testsuites name="jest tests" tests="2" failures="1" errors="0" time="1.2">
-  <testsuite name="sum" errors="0" failures="1" skipped="0" timestamp="2025-03-01T10:00:00" time="0.9" tests="2">
-    <testcase classname="sum adds" name="sum adds" time="0.002">
-    </testcase>
-    <testcase classname="sum fails" name="sum fails" time="0.004">
-      <failure>Error: expect(received).toBe(expected) // Object.is equality
+    <?xml version="1.0" encoding="UTF-8"?>
+    <testsuites name="jest tests" tests="2" failures="1" errors="0" time="1.2">
+      <testsuite name="sum" errors="0" failures="1" skipped="0" timestamp="2025-03-01T10:00:00" time="0.9" tests="2">
+        <testcase classname="sum adds" name="sum adds" time="0.002">
+        </testcase>
+        <testcase classname="sum fails" name="sum fails" time="0.004">
+          <failure>Error: expect(received).toBe(expected) // Object.is equality
 
-Expected: 4
-Received: 3
-    at Object.toBe (/home/dev/proj/sum.test.js:8:17)
-    at Promise.then.completed (/home/dev/proj/node_modules/jest-circus/build/utils.js:298:28)</failure>
-    </testcase>
-  </testsuite>
-</testsuites>
-"""#
+    Expected: 4
+    Received: 3
+        at Object.toBe (/home/dev/proj/sum.test.js:8:17)
+        at Promise.then.completed (/home/dev/proj/node_modules/jest-circus/build/utils.js:298:28)</failure>
+        </testcase>
+      </testsuite>
+    </testsuites>
+    """#
 }
 
 @Suite struct JUnitPytestTests {
@@ -334,7 +334,9 @@ Received: 3
     #expect(details.hasPrefix("def test_prints():"))
     #expect(details.contains("tests/test_calc.py:43: AssertionError\n\nsystem-out:\n"))
     #expect(details.contains("hello out"))
-    #expect(details.hasSuffix("system-err:\n--------------------------------- Captured Err ---------------------------------\nhello err"))
+    #expect(
+      details.hasSuffix(
+        "system-err:\n--------------------------------- Captured Err ---------------------------------\nhello err"))
     // A passing test's captured output is not kept.
     #expect(report.cases.first?.details == nil)
   }
@@ -593,10 +595,11 @@ Received: 3
     #expect(report.cases == [])
   }
 
-  @Test(arguments: [
-    ("0.25", 250.0), ("  2 ", 2000.0), ("0", 0.0), ("1e400", nil), ("-1", nil), ("abc", nil), ("", nil),
-    ("nan", nil), ("1,5", nil),
-  ] as [(String, Double?)])
+  @Test(
+    arguments: [
+      ("0.25", 250.0), ("  2 ", 2000.0), ("0", 0.0), ("1e400", nil), ("-1", nil), ("abc", nil), ("", nil),
+      ("nan", nil), ("1,5", nil),
+    ] as [(String, Double?)])
   func readsDurations(time: String, expected: Double?) {
     let report = JUnitReport.parse(Array(#"<testsuite><testcase name="t" time="\#(time)"/></testsuite>"#.utf8))
     #expect(report.cases.first?.durationMs == expected)
@@ -606,7 +609,9 @@ Received: 3
     let longMessage = String(repeating: "m", count: 600)
     let body = "START" + String(repeating: "x", count: 10_000) + "END"
     let report = JUnitReport.parse(
-      Array(#"<testsuite><testcase name="t"><failure message="\#(longMessage)">\#(body)</failure></testcase></testsuite>"#.utf8))
+      Array(
+        #"<testsuite><testcase name="t"><failure message="\#(longMessage)">\#(body)</failure></testcase></testsuite>"#
+          .utf8))
     let failing = try #require(report.cases.first)
     #expect(failing.message == String(repeating: "m", count: 500) + "…")
     let details = try #require(failing.details)
@@ -618,7 +623,8 @@ Received: 3
 
   @Test func takesTheFirstLineOfTheBodyWhenThereIsNoMessage() {
     let report = JUnitReport.parse(
-      Array("<testsuite><testcase name=\"t\"><failure>\n\n  first line  \nsecond</failure></testcase></testsuite>".utf8))
+      Array("<testsuite><testcase name=\"t\"><failure>\n\n  first line  \nsecond</failure></testcase></testsuite>".utf8)
+    )
     #expect(report.cases.first?.message == "first line")
     #expect(report.cases.first?.details == "first line  \nsecond")
   }
@@ -723,8 +729,10 @@ Received: 3
     ("&lt;&gt;&amp;&quot;&apos;", "<>&\"'", [String]()),
     ("&#65;&#x42;&#X43;&#x1F600;", "ABC\u{1F600}", []),
     ("a&#10;b", "a\nb", []),
-    ("&#0;|&#xD800;|&#x110000;|&#99999999999;", "\u{FFFD}|\u{FFFD}|\u{FFFD}|\u{FFFD}",
-     ["a character reference to an invalid code point was replaced with U+FFFD"]),
+    (
+      "&#0;|&#xD800;|&#x110000;|&#99999999999;", "\u{FFFD}|\u{FFFD}|\u{FFFD}|\u{FFFD}",
+      ["a character reference to an invalid code point was replaced with U+FFFD"]
+    ),
     ("&nbsp;x", "&nbsp;x", ["an unknown entity was kept as written"]),
     ("a & b", "a & b", ["a bare '&' was read as text"]),
     ("&#xZZ;", "&#xZZ;", []),

@@ -9,7 +9,7 @@ import Testing
 struct ExpectedRun {
   var outcome: String
   var total = 0, passed = 0, failed = 0, skipped = 0, flaky = 0
-  /// id, file, line, message of each failure, in report order.
+  /// id, file, line, message of each failure, in the result's order (by file, line, id; no file last).
   var failures: [(id: String, file: String?, line: Int?, message: String)] = []
   var flakyIDs: [String] = []
 }
@@ -201,8 +201,8 @@ extension TestRunTests {
   @Test func swiftProjectWithXCTestAndSwiftTesting() throws {
     let (directory, server) = try project("swift")
     let failures: [(id: String, file: String?, line: Int?, message: String)] = [
-      ("CalcTests.CalcXCTests/testAddsWrong", "Tests/CalcTests/XCTests.swift", 8, "XCTAssertEqual failed: (\"4\") is not equal to (\"5\") - two and two"),
       ("CalcTests.addsWrongSwiftly()", "Tests/CalcTests/SwiftTests.swift", 7, "Expectation failed: (add(1, 1) → 2) == 3"),
+      ("CalcTests.CalcXCTests/testAddsWrong", "Tests/CalcTests/XCTests.swift", 8, "XCTAssertEqual failed: (\"4\") is not equal to (\"5\") - two and two"),
     ]
     let first = try call(server, "test_run", ["retries": 1])
     #expect(first["runner"]?.stringValue == "swift")
@@ -240,8 +240,17 @@ extension TestRunTests {
         outcome: "tests_failed", total: 6, passed: 2, failed: 2, skipped: 1, flaky: 1,
         failures: [("parses strings", "lib/parse_test.c", 40, "expected \"a\", got \"b\""), ("nested > inner fails", nil, nil, "")],
         flakyIDs: ["network"]))
+    // The Makefile's test target is found on its own, and make's own failure line is no compiler message.
+    let viaMake = try call(server, "test_run", [:])
+    #expect(viaMake["runner"]?.stringValue == "make" && viaMake["command"]?.stringValue == "make test")
+    check(
+      viaMake,
+      ExpectedRun(
+        outcome: "tests_failed", total: 6, passed: 3, failed: 2, skipped: 1,
+        failures: [("parses strings", "lib/parse_test.c", 40, "expected \"a\", got \"b\""), ("nested > inner fails", nil, nil, "")]))
     try directory.write("broken", "")
     checkBuildFailure(try call(server, "test_run", ["command": "./run-tests.sh"]), file: "lib/parse.c", line: 10)
+    checkBuildFailure(try call(server, "test_run", [:]), file: "lib/parse.c", line: 10)
   }
 
   @Test func reportsAreReadBackWhenUnprivileged() throws {

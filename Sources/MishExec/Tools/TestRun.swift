@@ -70,7 +70,7 @@ extension ExecTools {
                 "flaky": .required(Schema.integer("Failed, then passed on a retry.", minimum: 0)),
                 "duration_ms": .required(Schema.integer("Wall time of all attempts.", minimum: 0)),
               ])),
-          "failures": .required(Schema.array(of: failureSchema)),
+          "failures": .required(Schema.array("Sorted by file, line and id (those without a file last).", of: failureSchema)),
           "flaky": .required(
             Schema.array(
               "Tests that failed and then passed on a retry.",
@@ -167,6 +167,9 @@ extension ExecTools {
             failing.removeAll { statuses[$0.id] == .passed }
           }
         }
+        // Runners that run tests in parallel report them in finishing order: sort by place, so results are stable.
+        func place(_ test: TestCase) -> (Int, String, Int, String) { (test.file == nil ? 1 : 0, test.file ?? "", test.line ?? 0, test.id) }
+        failing.sort { place($0) < place($1) }
         let failedIDs = failing.map(\.id)
         history.lock.withLock { history.lastFailures[runner] = failedIDs }
 
