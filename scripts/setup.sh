@@ -2,7 +2,7 @@
 # Installs what building and testing mish needs on a fresh Debian 12 machine (idempotent, quiet when all is there).
 set -euo pipefail
 
-packages=(pkg-config libssl-dev libseccomp-dev libgit2-dev git ripgrep python3-venv)
+packages=(pkg-config libssl-dev libseccomp-dev libgit2-dev libsqlite3-dev git ripgrep python3-venv)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

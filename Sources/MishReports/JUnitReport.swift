@@ -16,6 +16,12 @@
 ///   suite, `Module.Suite/function()` like XCTest. Both match `swift test --filter` (a regex: escape the parens).
 /// - Otherwise `classname/name` — XCTest's `Module.Class/testMethod` — or just `name` when there is no `classname`
 ///   (or it merely repeats `name`, as ctest writes it).
+///
+/// `suite` is the `classname`, else the innermost `<testsuite>`'s name. `file`/`line` come from the first `path:line`
+/// in the failure text (and, for failures, captured output) that names the test's own file, else the first outside
+/// installed libraries, else the `file`/`line` attributes (pytest's `line` is zero-based and is corrected). A pytest
+/// collection error (a test file that did not import) sets `buildFailed`. A `<testcase>` cut off before its result
+/// is left out rather than guessed to have passed.
 public enum JUnitReport {
   public static func parse(_ bytes: [UInt8]) -> ParsedReport {
     let document = XMLReader.read(bytes)

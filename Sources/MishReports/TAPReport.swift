@@ -7,8 +7,14 @@
 /// child at all) is reported as well, so that failure is never lost.
 ///
 /// Names: `suite` is the enclosing subtests' names joined with " > " ("" at the top level); `id` is the test's full
-/// path joined the same way (`math > division > divides`), just the name at the top level — the form node's
-/// `--test-name-pattern` sees as nested names. A test point with no description is named `test N`.
+/// path joined the same way (`math > division > divides`), just the name at the top level. TAP has no id of its
+/// own; the path is unique in practice and ends with the name that name filters (node's `--test-name-pattern`)
+/// match. A test point with no description is named `test N`.
+///
+/// Details come from the YAML block: `duration_ms`; `location` ('/abs/file.js:3:1') or node-tap's `at` for where
+/// the test is; for a failure, the first `file:line` in `stack`/`error`/`at` (or Test::More's `#` lines after the
+/// result: "at t/x.t line 3.") for where it failed, `error` (or `message`, or those `#` lines) as the message, and
+/// error plus stack (or the whole block) as the details.
 ///
 /// Directives: `# SKIP` is skipped; `# TODO` is skipped too, whether the test passed or failed, since a TODO
 /// failure is expected and does not fail the run.
