@@ -23,6 +23,8 @@ targets += [
   .executableTarget(name: "mish-sandbox", dependencies: ["CSpawn"]),
   // libgit2, for the git tools in-process.
   .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+  // SQLite, for the hub's journal.
+  .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 ]
 
 // MARK: - Test support shared by every test target (seeded generator)
@@ -157,12 +159,29 @@ targets += [
   ),
 ]
 
+// MARK: - MishHub: the orchestrator (sessions on worktrees, routing, events, leases, journal)
+
+targets += [
+  .target(
+    name: "MishHub",
+    dependencies: [
+      "CSQLite",
+      "CSpawn",
+      "MishJSON",
+      "MishRPC",
+      "MishSearch",
+    ]
+  ),
+  .testTarget(name: "MishHubTests", dependencies: ["MishHub", "MishJSON", "MishRPC", "MishTestSupport"]),
+]
+
 // MARK: - MishCLI and the `mish` executable
 
 targets += [
   .target(
     name: "MishCLI",
     dependencies: [
+      "MishHub",
       "MishJSON",
       "MishRPC",
       "MishServer",
@@ -170,7 +189,7 @@ targets += [
     ]
   ),
   .executableTarget(name: "mish", dependencies: ["MishCLI"]),
-  .testTarget(name: "MishCLITests", dependencies: ["MishCLI", "MishJSON", "MishSession", "MishTestSupport"]),
+  .testTarget(name: "MishCLITests", dependencies: ["MishCLI", "MishHub", "MishJSON", "MishSession", "MishTestSupport"]),
 ]
 
 let package = Package(

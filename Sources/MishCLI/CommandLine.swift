@@ -6,6 +6,8 @@ public enum Command: Equatable, Sendable {
   case schemas(directory: String, check: Bool)
   case profiles(directory: String, check: Bool)
   case demo(directory: String?)
+  case hub(repo: String, pool: Int, logLevel: String, stuckAfterMs: Int)
+  case hubStatus(repo: String, json: Bool)
   case help
   case version
 }
@@ -34,6 +36,11 @@ public enum CommandLineParser {
       mish profiles [--check] [DIR]
                                   Write the built-in sandbox profiles to DIR (default: sandbox); --check compares
       mish demo [--dir DIR]       Drive a scripted session on a generated sample repository and show each call
+      mish hub [--repo DIR] [--pool N] [--stuck-after-ms N] [--log-level LEVEL]
+                                  Orchestrate sessions on the git repository DIR (default: .) over stdio (MCP and
+                                  native JSON-RPC): each on its own branch and worktree, state in DIR/.mish/
+      mish hub status [--repo DIR] [--json]
+                                  Show the hub's sessions as a table (or JSON), from its journal
       mish --help | --version
 
     Log levels: debug, info, notice, warning, error. Exit codes: 0 ok, 1 operation failed, 64 usage error.
@@ -77,6 +84,22 @@ public enum CommandLineParser {
       let options = try Options(&rest, valued: [], flags: ["--check"])
       if rest.count > 1 { throw UsageError("profiles takes at most one directory") }
       return .profiles(directory: rest.first ?? "sandbox", check: options.flags.contains("--check"))
+    case "hub":
+      if rest.first == "status" {
+        rest.removeFirst()
+        var options = try Options(&rest, valued: ["--repo"], flags: ["--json"])
+        try rest.expectEmpty("hub status")
+        return .hubStatus(repo: options.take("--repo") ?? ".", json: options.flags.contains("--json"))
+      }
+      var options = try Options(&rest, valued: ["--repo", "--pool", "--stuck-after-ms", "--log-level"], flags: [])
+      try rest.expectEmpty(verb)
+      let pool = options.take("--pool") ?? "2"
+      guard let poolSize = Int(pool), (0...64).contains(poolSize) else { throw UsageError("--pool needs a number from 0 to 64, got \(pool)") }
+      let stuck = options.take("--stuck-after-ms") ?? "120000"
+      guard let stuckAfter = Int(stuck), stuckAfter >= 100 else { throw UsageError("--stuck-after-ms needs a number of at least 100, got \(stuck)") }
+      let level = options.take("--log-level") ?? "info"
+      guard ["debug", "info", "notice", "warning", "error"].contains(level) else { throw UsageError("unknown log level \(level)") }
+      return .hub(repo: options.take("--repo") ?? ".", pool: poolSize, logLevel: level, stuckAfterMs: stuckAfter)
     case "demo":
       var options = try Options(&rest, valued: ["--dir"], flags: [])
       try rest.expectEmpty(verb)

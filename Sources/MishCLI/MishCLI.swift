@@ -1,6 +1,7 @@
 import Foundation
 import MishExec
 import MishFiles
+import MishHub
 import MishJSON
 import MishRPC
 import MishSandbox
@@ -30,11 +31,15 @@ public enum MishCLI {
     case .tools(let root):
       exit(listTools(root: root))
     case .schemas(let directory, let check):
-      exit(SchemaFiles.run(directory: directory, check: check))
+      exit(SchemaFiles.run(directory: directory, check: check, extra: HubTools.operations(nil)))
     case .profiles(let directory, let check):
       exit(ProfileFiles.run(directory: directory, check: check))
     case .demo(let directory):
       exit(Demo.run(directory: directory))
+    case .hub(let repo, let pool, let logLevel, let stuckAfterMs):
+      HubCommand.serve(repo: repo, pool: pool, logLevel: logLevel, stuckAfterMs: stuckAfterMs)
+    case .hubStatus(let repo, let json):
+      exit(HubCommand.status(repo: repo, json: json))
     }
   }
 

@@ -6,12 +6,12 @@ import MishSandbox
 
 /// schemas/: every method's params and result as JSON Schema 2020-12 files, generated from the registry.
 public enum SchemaFiles {
-  /// Relative file path → file content, for every operation of the session registry.
-  public static func generate() -> [(path: String, content: String)] {
+  /// Relative file path → file content, for every operation of the session registry and `extra` ones (the hub's).
+  public static func generate(extra: [OperationSpec] = []) -> [(path: String, content: String)] {
     let scratch = FileManager.default.temporaryDirectory.path
     guard let workspace = try? Workspace(root: scratch) else { return [] }
     var files: [(String, String)] = []
-    for operation in SessionServer.registry(workspace: workspace, exec: SessionServer.idleExec(workspace)).operations {
+    for operation in SessionServer.registry(workspace: workspace, exec: SessionServer.idleExec(workspace)).operations + extra {
       for (kind, schema) in [("params", operation.params), ("result", operation.publishedResultSchema)] {
         var document: JSONObject = [
           "$schema": .string(Schema.dialect),
@@ -27,8 +27,8 @@ public enum SchemaFiles {
   }
 
   /// Writes the files (or, with `check`, compares them) and returns the exit code.
-  public static func run(directory: String, check: Bool) -> Int32 {
-    GeneratedFiles.sync(generate(), directory: directory, check: check, owns: { $0.hasSuffix(".params.json") || $0.hasSuffix(".result.json") }, command: "mish schemas")
+  public static func run(directory: String, check: Bool, extra: [OperationSpec] = []) -> Int32 {
+    GeneratedFiles.sync(generate(extra: extra), directory: directory, check: check, owns: { $0.hasSuffix(".params.json") || $0.hasSuffix(".result.json") }, command: "mish schemas")
   }
 }
 

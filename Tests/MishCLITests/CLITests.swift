@@ -1,5 +1,6 @@
 import Foundation
 import MishCLI
+import MishHub
 import MishSession
 import Testing
 
@@ -46,7 +47,7 @@ import Testing
   /// schemas/ in the repository must be exactly what the registry generates.
   @Test func checkedInSchemasAreCurrent() throws {
     let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let files = SchemaFiles.generate()
+    let files = SchemaFiles.generate(extra: HubTools.operations(nil))
     #expect(!files.isEmpty)
     var stale: [String] = []
     for (path, content) in files {
@@ -68,7 +69,7 @@ import Testing
   }
 
   @Test func everyToolHasClosedParamsAndBothSchemaFiles() {
-    let paths = Set(SchemaFiles.generate().map(\.path))
+    let paths = Set(SchemaFiles.generate(extra: HubTools.operations(nil)).map(\.path))
     for path in paths where path.hasSuffix(".params.json") {
       #expect(paths.contains(path.replacingOccurrences(of: ".params.json", with: ".result.json")))
     }

@@ -1,0 +1,257 @@
+import CSpawn
+import Foundation
+import Glibc
+import MishJSON
+import Synchronization
+
+/// One `mish serve` child, spoken to over its stdio with newline-delimited JSON-RPC. Requests get fresh child-side
+/// ids (so callers' ids never collide); replies and progress are matched back. One thread per child reads its
+/// stdout and drains its stderr into a ring buffer (a child never blocks on a full stderr pipe); writes go through
+/// a serial queue with a bound on what may wait, so a stuck child holds up only its own callers.
+final class ChildSession: @unchecked Sendable {
+  struct Failure: Error, Sendable {
+    let code: String
+    let message: String
+  }
+
+  let pid: pid_t
+  let stdinFD: Int32
+  let lock = NSLock()
+  var nextID = 1
+  var pending: [Int: @Sendable (Result<JSONValue, Failure>) -> Void] = [:]
+  /// progressToken (as sent to the child) → where its notifications go.
+  var progressRoutes: [String: @Sendable (JSONValue) -> Void] = [:]
+  var stderrRing: [UInt8] = []
+  var exited = false
+  var inputClosed = false
+  var queuedBytes = 0
+  let writer: DispatchQueue
+  /// Called once, from the reader thread, when the child's stdout closes (it exited or crashed).
+  let onExit: @Sendable (ChildSession) -> Void
+  /// The last time the child sent anything (a reply or a notification).
+  let lastHeard = Atomic<Int64>(0)
+
+  static let stderrKeep = 64 * 1024
+  /// Bytes that may wait to be written to one child before calls to it are refused as busy.
+  static let maxQueuedBytes = 8 << 20
+
+  init(executable: String, arguments: [String], label: String, onExit: @escaping @Sendable (ChildSession) -> Void) throws(Failure) {
+    var input: [Int32] = [-1, -1]
+    var output: [Int32] = [-1, -1]
+    var errors: [Int32] = [-1, -1]
+    guard mish_pipe(&input, 0) == 0, mish_pipe(&output, 0) == 0, mish_pipe(&errors, 0) == 0 else {
+      for fd in input + output + errors where fd >= 0 { close(fd) }
+      throw Failure(code: "io_error", message: "pipe: \(String(cString: strerror(errno)))")
+    }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, input[0], 0)
+    posix_spawn_file_actions_adddup2(&actions, output[1], 1)
+    posix_spawn_file_actions_adddup2(&actions, errors[1], 2)
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var childPID: pid_t = 0
+    let argv = [executable] + arguments
+    let cArguments = argv.map { strdup($0) } + [nil]
+    defer { for pointer in cArguments { free(pointer) } }
+    let status = posix_spawn(&childPID, executable, &actions, &attributes, cArguments, environ)
+    close(input[0])
+    close(output[1])
+    close(errors[1])
+    guard status == 0 else {
+      close(input[1])
+      close(output[0])
+      close(errors[0])
+      throw Failure(code: "spawn_failed", message: "Cannot start \(executable): \(String(cString: strerror(status)))")
+    }
+    pid = childPID
+    stdinFD = input[1]
+    writer = DispatchQueue(label: "mish.hub.write.\(label)")
+    self.onExit = onExit
+    lastHeard.store(Self.nowMs(), ordering: .relaxed)
+    let stdoutFD = output[0]
+    let stderrFD = errors[0]
+    let thread = Thread { [self] in readLoop(stdoutFD: stdoutFD, stderrFD: stderrFD) }
+    thread.name = "mish.hub.child.\(label)"
+    thread.stackSize = 256 * 1024
+    thread.start()
+  }
+
+  static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+  // MARK: - Sending
+
+  /// Sends a request (its `id` replaced by a fresh child id) and calls `reply` with the child's reply message
+  /// (or a failure when the child ends first or is too far behind). `progress`, when given, receives the
+  /// child's progress notifications for this request (a progress token is added to its `_meta`).
+  func request(_ message: JSONObject, progress: (@Sendable (JSONValue) -> Void)? = nil, reply: @escaping @Sendable (Result<JSONValue, Failure>) -> Void) -> Int? {
+    var message = message
+    let (id, token): (Int, String?) = lock.withLock {
+      defer { nextID += 1 }
+      return (nextID, progress == nil ? nil : "hub-\(nextID)")
+    }
+    message["id"] = .int(id)
+    if let token, let progress {
+      var params = message["params"]?.objectValue ?? [:]
+      var meta = params["_meta"]?.objectValue ?? [:]
+      meta["progressToken"] = .string(token)
+      params["_meta"] = .object(meta)
+      message["params"] = .object(params)
+      lock.withLock { progressRoutes[token] = progress }
+    }
+    let accepted: Bool = lock.withLock {
+      guard !exited else { return false }
+      pending[id] = reply
+      return true
+    }
+    guard accepted else {
+      reply(.failure(Failure(code: "session_ended", message: "The session's server has exited")))
+      return nil
+    }
+    if let failure = write(.object(message)) {
+      let waiting = lock.withLock { pending.removeValue(forKey: id) }
+      waiting?(.failure(failure))
+      return nil
+    }
+    return id
+  }
+
+  /// A notification (or anything that expects no reply), as is.
+  func notify(_ message: JSONValue) { _ = write(message) }
+
+  /// Queues one frame for the writer; refuses when too much already waits for this child.
+  func write(_ message: JSONValue) -> Failure? {
+    let bytes = JSONWriter.encode(message) + [0x0A]
+    let size = bytes.count
+    let refused: Bool = lock.withLock {
+      if exited || queuedBytes + size > Self.maxQueuedBytes { return true }
+      queuedBytes += size
+      return false
+    }
+    if refused {
+      return lock.withLock { exited }
+        ? Failure(code: "session_ended", message: "The session's server has exited")
+        : Failure(code: "busy", message: "The session is not reading its input (over \(Self.maxQueuedBytes >> 20) MB waiting)")
+    }
+    writer.async { [self] in
+      defer { lock.withLock { queuedBytes -= size } }
+      guard !lock.withLock({ inputClosed }) else { return }
+      var offset = 0
+      bytes.withUnsafeBytes { raw in
+        while offset < raw.count {
+          let n = Glibc.write(stdinFD, raw.baseAddress! + offset, raw.count - offset)
+          if n < 0 && errno == EINTR { continue }
+          if n <= 0 { break }
+          offset += n
+        }
+      }
+    }
+    return nil
+  }
+
+  /// Closes the child's stdin once, after what is queued for it (the writer queue owns the fd).
+  func closeInput() {
+    writer.async { [self] in
+      let first = lock.withLock {
+        defer { inputClosed = true }
+        return !inputClosed
+      }
+      if first { close(stdinFD) }
+    }
+  }
+
+  /// Asks the child to cancel a request it is running.
+  func cancel(childID: Int) {
+    notify(["jsonrpc": "2.0", "method": "notifications/cancelled", "params": ["requestId": .int(childID), "reason": "cancelled by the hub's caller"]])
+  }
+
+  // MARK: - Reading
+
+  func readLoop(stdoutFD: Int32, stderrFD: Int32) {
+    var buffer: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    var fds = [pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0), pollfd(fd: stderrFD, events: Int16(POLLIN), revents: 0)]
+    var stdoutOpen = true
+    var stderrOpen = true
+    while stdoutOpen {
+      fds[1].fd = stderrOpen ? stderrFD : -1
+      if poll(&fds, 2, -1) < 0 {
+        if errno == EINTR { continue }
+        break
+      }
+      if stderrOpen, fds[1].revents != 0 {
+        let n = read(stderrFD, &chunk, chunk.count)
+        if n <= 0 {
+          stderrOpen = false
+        } else {
+          lock.withLock {
+            stderrRing.append(contentsOf: chunk[0..<n])
+            if stderrRing.count > Self.stderrKeep { stderrRing.removeFirst(stderrRing.count - Self.stderrKeep) }
+          }
+        }
+      }
+      if fds[0].revents != 0 {
+        let n = read(stdoutFD, &chunk, chunk.count)
+        if n <= 0 {
+          stdoutOpen = false
+          break
+        }
+        buffer.append(contentsOf: chunk[0..<n])
+        var start = 0
+        while let newline = buffer[start...].firstIndex(of: 0x0A) {
+          let line = buffer[start..<newline]
+          start = newline + 1
+          if !line.isEmpty { handle(Array(line)) }
+        }
+        buffer.removeFirst(start)
+      }
+    }
+    close(stdoutFD)
+    if stderrOpen { close(stderrFD) }
+    let waiting: [@Sendable (Result<JSONValue, Failure>) -> Void] = lock.withLock {
+      exited = true
+      defer {
+        pending = [:]
+        progressRoutes = [:]
+      }
+      return Array(pending.values)
+    }
+    let failure = Failure(code: "session_ended", message: "The session's server exited before replying\(stderrTail.isEmpty ? "" : "; its last words: \(stderrTail.suffix(300))")")
+    for reply in waiting { reply(.failure(failure)) }
+    closeInput()
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    onExit(self)
+  }
+
+  func handle(_ line: [UInt8]) {
+    lastHeard.store(Self.nowMs(), ordering: .relaxed)
+    guard let message = try? JSONParser.parse(line) else { return }
+    if let id = message["id"]?.intValue, message["method"] == nil {
+      let reply = lock.withLock { () -> (@Sendable (Result<JSONValue, Failure>) -> Void)? in
+        guard let reply = pending.removeValue(forKey: id) else { return nil }
+        progressRoutes.removeValue(forKey: "hub-\(id)")
+        return reply
+      }
+      reply?(.success(message))
+    } else if message["method"]?.stringValue == "notifications/progress", let token = message["params"]?["progressToken"]?.stringValue {
+      let route = lock.withLock { progressRoutes[token] }
+      route?(message["params"] ?? .null)
+    }
+  }
+
+  var stderrTail: String { lock.withLock { String(decoding: stderrRing.suffix(4096), as: UTF8.self) } }
+  var inFlight: Int { lock.withLock { pending.count } }
+  var hasExited: Bool { lock.withLock { exited } }
+
+  /// Closes its input (a server exits at end of input), and kills it if it is still there after `grace`.
+  func stop(grace: TimeInterval = 2) {
+    closeInput()
+    let pid = self.pid
+    DispatchQueue.global().asyncAfter(deadline: .now() + grace) { [weak self] in
+      if self?.hasExited == false { kill(pid, SIGKILL) }
+    }
+  }
+}

@@ -1,0 +1,262 @@
+import Foundation
+import Glibc
+import MishJSON
+import MishRPC
+import Synchronization
+
+/// A session's place in its life. `stuck` is `working` with a call in flight and nothing heard for too long.
+enum SessionState: String, Sendable, CaseIterable {
+  case provisioning, ready, working, stuck, submitted, landed, rejected, failed, killed
+
+  /// States whose session has a worktree and (normally) a running server.
+  var isLive: Bool { [.provisioning, .ready, .working, .stuck, .submitted].contains(self) }
+}
+
+/// One agent session: its branch and worktree, and the `mish serve` child confined to that worktree.
+final class HubSession: @unchecked Sendable {
+  let id: String
+  let branch: String
+  let worktree: String
+  let base: String
+  let task: String
+  let profile: String
+  let createdMs: Int64
+  var state: SessionState
+  var reason: String?
+  var child: ChildSession?
+
+  init(id: String, branch: String, worktree: String, base: String, task: String, profile: String, createdMs: Int64, state: SessionState) {
+    self.id = id
+    self.branch = branch
+    self.worktree = worktree
+    self.base = base
+    self.task = task
+    self.profile = profile
+    self.createdMs = createdMs
+    self.state = state
+  }
+}
+
+/// Options the hub starts with.
+public struct HubOptions: Sendable {
+  /// Worktrees kept checked out and ready for the next spawn.
+  public var poolSize = 2
+  /// A session with a call in flight and nothing heard for this long is reported stuck.
+  public var stuckAfterMs: Int64 = 120_000
+  /// The `mish` executable sessions run (`mish serve`).
+  public var executable: String
+  public init(executable: String) { self.executable = executable }
+}
+
+/// The orchestrator's state and behaviour: sessions on their own branches and worktrees, routing to their servers,
+/// the event log, leases, decisions. Durable state is written to the journal before it is acted on.
+public final class Hub: @unchecked Sendable {
+  public let repository: String
+  public let stateDirectory: String
+  let git: GitCLI
+  let journal: Journal
+  let options: HubOptions
+  let log: @Sendable (String) -> Void
+  let lock = NSLock()
+  var sessions: [String: HubSession] = [:]
+  var order: [String] = []
+  /// Prepared worktrees: path → the commit checked out (detached).
+  var pool: [(path: String, commit: String)] = []
+  var poolFilling = false
+  /// Set while the hub stops its sessions' servers at the end of its input: their exits are expected.
+  var shuttingDown = false
+  var worktreeCounter = 0
+  /// Long-polls of hub/events waiting for a seq beyond the one they know.
+  var eventWaiters: [(after: Int, resume: @Sendable () -> Void)] = []
+  var lastSeq = 0
+  /// Repository-wide git admin (worktree add/remove, branch creation) one at a time.
+  let adminQueue = DispatchQueue(label: "mish.hub.git-admin")
+
+  public struct Failure: Error, CustomStringConvertible {
+    public let description: String
+  }
+
+  public init(repository given: String, options: HubOptions, log: @escaping @Sendable (String) -> Void) throws(Failure) {
+    let probe = GitCLI(repository: given)
+    let top: String
+    do {
+      top = try probe.run(["rev-parse", "--show-toplevel"])
+    } catch {
+      throw Failure(description: "\(given) is not inside a git work tree (\(error.stderr.trimmingCharacters(in: .whitespacesAndNewlines))); run mish hub --repo on a git repository")
+    }
+    repository = top
+    git = GitCLI(repository: top)
+    guard git.commit("HEAD") != nil else {
+      throw Failure(description: "\(top) has no commit yet; sessions branch from a commit, so make one first (git commit --allow-empty -m init)")
+    }
+    stateDirectory = top + "/.mish"
+    self.options = options
+    self.log = log
+    for directory in [stateDirectory, stateDirectory + "/worktrees", stateDirectory + "/sessions"] {
+      if mkdir(directory, 0o755) != 0 && errno != EEXIST {
+        throw Failure(description: "Cannot create \(directory): \(String(cString: strerror(errno)))")
+      }
+    }
+    Self.excludeStateDirectory(git: git)
+    do throws(Journal.Failure) {
+      journal = try Journal(path: stateDirectory + "/hub.db")
+      lastSeq = try journal.query("SELECT COALESCE(MAX(seq), 0) FROM events").rows.first?.first?.int ?? 0
+    } catch {
+      throw Failure(description: error.description)
+    }
+  }
+
+  /// `.mish/` is the hub's, never the project's: listed in the repository's own exclude file.
+  static func excludeStateDirectory(git: GitCLI) {
+    guard let common = try? git.run(["rev-parse", "--path-format=absolute", "--git-common-dir"]) else { return }
+    let exclude = common + "/info/exclude"
+    let current = (try? String(contentsOfFile: exclude, encoding: .utf8)) ?? ""
+    guard !current.split(separator: "\n").contains("/.mish/") else { return }
+    try? FileManager.default.createDirectory(atPath: common + "/info", withIntermediateDirectories: true)
+    try? (current + (current.isEmpty || current.hasSuffix("\n") ? "" : "\n") + "/.mish/\n").write(toFile: exclude, atomically: true, encoding: .utf8)
+  }
+
+  static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+  // MARK: - Events
+
+  /// Appends an event (journal first), wakes long-polls, and returns its seq.
+  @discardableResult
+  func record(_ kind: String, session: String?, _ data: JSONObject = [:]) -> Int {
+    let time = Self.nowMs()
+    let seq: Int
+    do throws(Journal.Failure) {
+      seq = Int(
+        try journal.query(
+          "INSERT INTO events(time_ms, kind, session_id, data) VALUES(?, ?, ?, ?)",
+          [.int(time), .text(kind), session.map(Journal.Value.text) ?? .null, .text(JSONWriter.string(.object(data)))]
+        ).lastID)
+    } catch {
+      log("warning: the journal refused an event (\(kind)): \(error)")
+      return lock.withLock { lastSeq }
+    }
+    let waking: [@Sendable () -> Void] = lock.withLock {
+      lastSeq = max(lastSeq, seq)
+      let ready = eventWaiters.filter { $0.after < seq }.map(\.resume)
+      eventWaiters.removeAll { $0.after < seq }
+      return ready
+    }
+    for resume in waking { resume() }
+    return seq
+  }
+
+  /// Events after `since`, up to `limit`; waits up to `waitMs` for the first one when there is none yet.
+  func events(since: Int, limit: Int, waitMs: Int) async throws(ToolError) -> (events: [JSONValue], next: Int) {
+    if waitMs > 0 && lock.withLock({ lastSeq }) <= since {
+      await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        let once = Atomic(false)
+        let resume: @Sendable () -> Void = { if !once.exchange(true, ordering: .acquiringAndReleasing) { continuation.resume() } }
+        let ready: Bool = lock.withLock {
+          if lastSeq > since { return true }
+          eventWaiters.append((since, resume))
+          return false
+        }
+        if ready { resume() } else { DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(waitMs), execute: resume) }
+      }
+    }
+    let rows: [[Journal.Value]]
+    do throws(Journal.Failure) {
+      rows = try journal.query(
+        "SELECT seq, time_ms, kind, session_id, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?", [.int(Int64(since)), .int(Int64(limit))]
+      ).rows
+    } catch {
+      throw ToolError(.io, error.description, hint: "The hub's journal (.mish/hub.db) could not be read; check the disk.")
+    }
+    var events: [JSONValue] = []
+    var next = since
+    for row in rows {
+      var event: JSONObject = (row[4].text.flatMap { try? JSONParser.parse(Array($0.utf8)) }?.objectValue) ?? [:]
+      event["seq"] = .int(row[0].int ?? 0)
+      event["time_ms"] = .int(row[1].int ?? 0)
+      event["kind"] = .string(row[2].text ?? "")
+      event["session_id"] = row[3].text.map(JSONValue.string) ?? .null
+      events.append(.object(event))
+      next = row[0].int ?? next
+    }
+    return (events, next)
+  }
+
+  // MARK: - Session state
+
+  func setState(_ session: HubSession, _ state: SessionState, reason: String? = nil) {
+    let previous: SessionState = lock.withLock {
+      defer {
+        session.state = state
+        session.reason = reason
+      }
+      return session.state
+    }
+    guard previous != state else { return }
+    try? journal.query(
+      "UPDATE sessions SET state = ?, reason = ?, updated_ms = ? WHERE id = ?",
+      [.text(state.rawValue), reason.map(Journal.Value.text) ?? .null, .int(Self.nowMs()), .text(session.id)])
+    var data: JSONObject = ["from": .string(previous.rawValue), "to": .string(state.rawValue)]
+    if let reason { data["reason"] = .string(reason) }
+    record("session.state", session: session.id, data)
+  }
+
+  func session(_ id: String) throws(ToolError) -> HubSession {
+    guard let session = lock.withLock({ sessions[id] }) else {
+      throw ToolError(.notFound, "No session \(id) in this hub", hint: "hub_sessions lists them; hub_spawn starts one.")
+    }
+    return session
+  }
+
+  func json(_ session: HubSession) -> JSONValue {
+    let (state, reason, child) = lock.withLock { (session.state, session.reason, session.child) }
+    var object: JSONObject = [
+      "session_id": .string(session.id), "state": .string(state.rawValue), "branch": .string(session.branch),
+      "worktree": .string(session.worktree), "base": .string(session.base), "task": .string(session.task),
+      "profile": .string(session.profile), "created_ms": .int(Int(session.createdMs)),
+      "in_flight": .int(child?.inFlight ?? 0),
+    ]
+    if let child { object["pid"] = .int(Int(child.pid)) }
+    if let reason { object["reason"] = .string(reason) }
+    return .object(object)
+  }
+
+  func allSessions() -> [HubSession] { lock.withLock { order.compactMap { sessions[$0] } } }
+}
+
+extension Hub {
+  /// Stops every session's server (end of the hub's input). Sessions keep their state, worktree and branch: the
+  /// next `mish hub` on this repository starts their servers again.
+  public func shutdown() {
+    let children: [ChildSession] = lock.withLock {
+      shuttingDown = true
+      return sessions.values.compactMap(\.child)
+    }
+    for child in children { child.stop(grace: 2) }
+    let deadline = Date().addingTimeInterval(3)
+    while Date() < deadline, children.contains(where: { !$0.hasExited }) { usleep(20_000) }
+  }
+
+  /// The sessions recorded in a repository's journal, for `mish hub status` (works while a hub runs: WAL readers
+  /// do not block it).
+  public static func sessionRows(repository: String) throws(Failure) -> [JSONValue] {
+    let top = (try? GitCLI(repository: repository).run(["rev-parse", "--show-toplevel"])) ?? repository
+    let path = top + "/.mish/hub.db"
+    guard FileManager.default.fileExists(atPath: path) else {
+      throw Failure(description: "No hub has run on \(top) (no \(path)); start one with mish hub --repo \(top)")
+    }
+    do throws(Journal.Failure) {
+      let journal = try Journal(path: path)
+      return try journal.query("SELECT id, state, branch, worktree, base, task, profile, created_ms, updated_ms, reason FROM sessions ORDER BY created_ms").rows.map { row in
+        var object: JSONObject = [
+          "session_id": .string(row[0].text ?? ""), "state": .string(row[1].text ?? ""), "branch": .string(row[2].text ?? ""),
+          "worktree": .string(row[3].text ?? ""), "base": .string(row[4].text ?? ""), "task": .string(row[5].text ?? ""),
+          "profile": .string(row[6].text ?? ""), "created_ms": .int(row[7].int ?? 0), "updated_ms": .int(row[8].int ?? 0),
+        ]
+        if let reason = row[9].text { object["reason"] = .string(reason) }
+        return .object(object)
+      }
+    } catch {
+      throw Failure(description: error.description)
+    }
+  }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import MishJSON
+import MishRPC
+
+extension Hub {
+  // MARK: - Leases
+
+  func liveLeases() throws(ToolError) -> [Lease] {
+    do throws(Journal.Failure) {
+      return try journal.query("SELECT id, session_id, pattern, exclusive, expires_ms FROM leases WHERE expires_ms > ? ORDER BY id", [.int(Self.nowMs())]).rows.map { row in
+        Lease(id: row[0].int ?? 0, sessionID: row[1].text ?? "", pattern: row[2].text ?? "", exclusive: row[3].int == 1, expiresMs: Int64(row[4].int ?? 0))
+      }
+    } catch {
+      throw ToolError(.io, error.description, hint: "The hub's journal (.mish/hub.db) could not be read; check the disk.")
+    }
+  }
+
+  func checkLeases(session: String, paths: [String], method: String) throws(ToolError) {
+    let leases = try liveLeases()
+    for path in paths {
+      let relative = Self.relativePath(path)
+      guard let holder = LeaseRules.blocking(path: relative, session: session, leases: leases, nowMs: Self.nowMs()) else { continue }
+      let task = lock.withLock { sessions[holder.sessionID]?.task } ?? ""
+      record("lease.refused", session: session, ["path": .string(relative), "method": .string(method), "holder": .string(holder.sessionID), "pattern": .string(holder.pattern)])
+      throw ToolError(
+        .init(rawValue: "leased"),
+        "\(relative) is leased exclusively by session \(holder.sessionID)\(task.isEmpty ? "" : " (\(task))") under \(holder.pattern) for \(max(0, (holder.expiresMs - Self.nowMs()) / 1000)) s more; \(method) was not sent",
+        hint: "Work on other files, wait for hub_release (hub_events shows lease.released), or coordinate through hub_decisions.",
+        details: ["holder": .string(holder.sessionID), "pattern": .string(holder.pattern), "path": .string(relative)])
+    }
+  }
+
+  static func relativePath(_ path: String) -> String {
+    var parts: [Substring] = []
+    for part in path.split(separator: "/") where part != "." {
+      if part == ".." { _ = parts.popLast() } else { parts.append(part) }
+    }
+    return parts.joined(separator: "/")
+  }
+
+  func claim(session id: String, patterns: [String], exclusive: Bool, ttlSeconds: Int) throws(ToolError) -> JSONValue {
+    let session = try session(id)
+    guard lock.withLock({ session.state.isLive }) else {
+      throw ToolError(.invalidArgument, "Session \(id) has ended; it cannot hold leases", hint: "Claim from a live session (hub_sessions).")
+    }
+    let expires = Self.nowMs() + Int64(ttlSeconds) * 1000
+    let outcome: (granted: [Lease], conflicts: [Lease])
+    do throws(Journal.Failure) {
+      outcome = try journal.transaction { (transaction) throws(Journal.Failure) -> ([Lease], [Lease]) in
+        let rows = try transaction.query("SELECT id, session_id, pattern, exclusive, expires_ms FROM leases WHERE expires_ms > ?", [.int(Self.nowMs())]).rows
+        let leases = rows.map { row in
+          Lease(id: row[0].int ?? 0, sessionID: row[1].text ?? "", pattern: row[2].text ?? "", exclusive: row[3].int == 1, expiresMs: Int64(row[4].int ?? 0))
+        }
+        var conflicts: [Lease] = []
+        for pattern in patterns {
+          conflicts += LeaseRules.conflicts(pattern: pattern, exclusive: exclusive, session: id, leases: leases, nowMs: Self.nowMs())
+        }
+        guard conflicts.isEmpty else { return ([], conflicts) }
+        var granted: [Lease] = []
+        for pattern in patterns {
+          // Re-claiming one's own pattern renews it.
+          try transaction.query("DELETE FROM leases WHERE session_id = ? AND pattern = ?", [.text(id), .text(pattern)])
+          let row = try transaction.query(
+            "INSERT INTO leases(session_id, pattern, exclusive, expires_ms) VALUES(?, ?, ?, ?)",
+            [.text(id), .text(pattern), .int(exclusive ? 1 : 0), .int(expires)])
+          granted.append(Lease(id: Int(row.lastID), sessionID: id, pattern: pattern, exclusive: exclusive, expiresMs: expires))
+        }
+        return (granted, [])
+      }
+    } catch {
+      throw ToolError(.io, error.description, hint: "The hub's journal (.mish/hub.db) refused the write; check the disk.")
+    }
+    if outcome.conflicts.isEmpty {
+      record("lease.granted", session: id, ["patterns": .array(patterns.map(JSONValue.string)), "exclusive": .bool(exclusive), "ttl_s": .int(ttlSeconds)])
+    } else {
+      record("lease.refused", session: id, ["patterns": .array(patterns.map(JSONValue.string)), "holders": .array(outcome.conflicts.map { .string($0.sessionID) })])
+    }
+    return .object([
+      "granted": .bool(outcome.conflicts.isEmpty),
+      "leases": .array(outcome.granted.map(\.json)),
+      "conflicts": .array(outcome.conflicts.map(\.json)),
+    ])
+  }
+
+  func release(session id: String, patterns: [String]?) throws(ToolError) -> JSONValue {
+    _ = try session(id)
+    do throws(Journal.Failure) {
+      let before = try journal.query("SELECT COUNT(*) FROM leases WHERE session_id = ?", [.text(id)]).rows.first?.first?.int ?? 0
+      if let patterns {
+        for pattern in patterns { try journal.query("DELETE FROM leases WHERE session_id = ? AND pattern = ?", [.text(id), .text(pattern)]) }
+      } else {
+        try journal.query("DELETE FROM leases WHERE session_id = ?", [.text(id)])
+      }
+      let after = try journal.query("SELECT COUNT(*) FROM leases WHERE session_id = ?", [.text(id)]).rows.first?.first?.int ?? 0
+      record("lease.released", session: id, ["patterns": patterns.map { .array($0.map(JSONValue.string)) } ?? "all", "count": .int(before - after)])
+      return .object(["released": .int(before - after)])
+    } catch {
+      throw ToolError(.io, error.description, hint: "The hub's journal (.mish/hub.db) refused the write; check the disk.")
+    }
+  }
+
+  // MARK: - Overlaps
+
+  /// Files changed (committed on the branch or not) by more than one live session, asked of each session's own
+  /// server (its status and diff are kept warm there).
+  func overlaps(context: RequestContext) async throws(ToolError) -> JSONValue {
+    var touched: [String: [String]] = [:]
+    var skipped: [JSONValue] = []
+    for session in allSessions() where lock.withLock({ session.state.isLive && session.child != nil }) {
+      do throws(ToolError) {
+        var paths = Set<String>()
+        let diff = try await call(session.id, method: "git/diff", params: ["base": .string(session.base), "stat_only": true], context: RequestContext())
+        for file in diff["files"]?.arrayValue ?? [] { if let path = file["path"]?.stringValue { paths.insert(path) } }
+        let status = try await call(session.id, method: "git/status", params: [:], context: RequestContext())
+        for entry in status["entries"]?.arrayValue ?? [] { if let path = entry["path"]?.stringValue { paths.insert(path) } }
+        for path in paths { touched[path, default: []].append(session.id) }
+      } catch {
+        skipped.append(["session_id": .string(session.id), "error": .string(error.message)])
+      }
+    }
+    let files = touched.filter { $0.value.count > 1 }.sorted { $0.key < $1.key }.map { path, ids in
+      JSONValue.object(["path": .string(path), "sessions": .array(ids.map(JSONValue.string))])
+    }
+    if !files.isEmpty { record("overlaps", session: nil, ["files": .int(files.count)]) }
+    return .object(["files": .array(files), "skipped": .array(skipped)])
+  }
+
+  // MARK: - Decisions
+
+  func addDecision(text: String, author: String) throws(ToolError) -> JSONValue {
+    do throws(Journal.Failure) {
+      let time = Self.nowMs()
+      let row = try journal.query("INSERT INTO decisions(time_ms, author, text) VALUES(?, ?, ?)", [.int(time), .text(author), .text(text)])
+      record("decision", session: author == "hub" ? nil : author, ["decision_id": .int(Int(row.lastID)), "text": .string(text)])
+      return .object(["decision_id": .int(Int(row.lastID)), "author": .string(author), "time_ms": .int(Int(time)), "text": .string(text)])
+    } catch {
+      throw ToolError(.io, error.description, hint: "The hub's journal (.mish/hub.db) refused the write; check the disk.")
+    }
+  }
+
+  func decisions() -> [JSONValue] {
+    let rows = (try? journal.query("SELECT id, time_ms, author, text FROM decisions ORDER BY id").rows) ?? []
+    return rows.map { row in
+      .object(["decision_id": .int(row[0].int ?? 0), "time_ms": .int(row[1].int ?? 0), "author": .string(row[2].text ?? ""), "text": .string(row[3].text ?? "")])
+    }
+  }
+
+  /// A session's session/info, with the hub's view added: its id, task, branch, base and the decisions log.
+  func withDecisions(_ info: JSONValue, session: HubSession) -> JSONValue {
+    var object = info.objectValue ?? [:]
+    object["hub"] = .object([
+      "session_id": .string(session.id), "task": .string(session.task), "branch": .string(session.branch),
+      "base": .string(session.base), "decisions": .array(decisions()),
+    ])
+    return .object(object)
+  }
+}

@@ -1,0 +1,288 @@
+import Foundation
+import Glibc
+import MishJSON
+import MishRPC
+import Synchronization
+
+extension Hub {
+  // MARK: - Blocking git work, off the cooperative pool
+
+  /// Runs `body` on the repository-wide admin queue (git worktree and ref admin is serialized there).
+  func admin<T: Sendable>(_ body: @escaping @Sendable () throws(ToolError) -> T) async throws(ToolError) -> T {
+    let result: Result<T, ToolError> = await withCheckedContinuation { continuation in
+      adminQueue.async { continuation.resume(returning: Result { () throws(ToolError) in try body() }) }
+    }
+    return try result.get()
+  }
+
+  static func gitError(_ failure: GitCLI.Failure, doing action: String) -> ToolError {
+    ToolError(.init(rawValue: "git"), "Cannot \(action): \(failure.description)", hint: "The repository is unchanged by this step; check it with git status, then retry.")
+  }
+
+  /// The commit sessions branch from by default: the main worktree's branch.
+  var targetBranch: String { git.currentBranch() ?? "HEAD" }
+
+  func nextWorktreePath() -> String {
+    lock.withLock {
+      while true {
+        worktreeCounter += 1
+        let path = "\(stateDirectory)/worktrees/w\(worktreeCounter)"
+        if !FileManager.default.fileExists(atPath: path) { return path }
+      }
+    }
+  }
+
+  // MARK: - Spawning
+
+  func spawn(task: String, base requested: String?, profile: String) async throws(ToolError) -> HubSession {
+    let id = "s" + String(UInt32.random(in: 0..<UInt32.max), radix: 16)
+    let branch = "mish/" + id
+    let (session, fromPool) = try await admin { [self] () throws(ToolError) -> (HubSession, Bool) in
+      let baseName = requested ?? targetBranch
+      guard let base = git.commit(baseName) else {
+        throw ToolError(.notFound, "No commit named \(baseName) in \(repository)", hint: "Pass base as a branch, tag or commit sha that exists (git log shows them).")
+      }
+      let created = Self.nowMs()
+      var taken: (path: String, commit: String)?
+      lock.withLock {
+        if let index = pool.firstIndex(where: { $0.commit == base }) ?? (pool.isEmpty ? nil : 0) { taken = pool.remove(at: index) }
+      }
+      let path = taken?.path ?? nextWorktreePath()
+      let session = HubSession(id: id, branch: branch, worktree: path, base: base, task: task, profile: profile, createdMs: created, state: .provisioning)
+      do throws(Journal.Failure) {
+        try journal.query(
+          "INSERT INTO sessions(id, state, branch, worktree, base, task, profile, created_ms, updated_ms) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          [.text(id), .text("provisioning"), .text(branch), .text(path), .text(base), .text(task), .text(profile), .int(created), .int(created)])
+      } catch {
+        if let taken { lock.withLock { pool.append(taken) } }
+        throw ToolError(.io, error.description, hint: "The hub's journal (.mish/hub.db) refused the write; check the disk.")
+      }
+      lock.withLock {
+        sessions[id] = session
+        order.append(id)
+      }
+      record("session.spawned", session: id, ["branch": .string(branch), "base": .string(base), "task": .string(task), "worktree": .string(path)])
+      do throws(GitCLI.Failure) {
+        if let taken, taken.commit == base {
+          // The prepared tree already holds the base: only HEAD moves, no file is touched.
+          try git.run(["branch", "--no-track", branch, base])
+          try git.run(["symbolic-ref", "HEAD", "refs/heads/" + branch], in: path)
+        } else if taken != nil {
+          try git.run(["switch", "--no-guess", "-c", branch, base], in: path)
+        } else {
+          try git.run(["worktree", "add", "-b", branch, path, base])
+        }
+        try git.run(["worktree", "lock", "--reason", "mish session \(id)", path])
+      } catch {
+        setState(session, .failed, reason: error.description)
+        throw Self.gitError(error, doing: "prepare the worktree for \(id)")
+      }
+      return (session, taken != nil)
+    }
+    do throws(ToolError) {
+      try await startChild(session)
+    } catch {
+      setState(session, .failed, reason: error.message)
+      throw error
+    }
+    setState(session, .ready)
+    record("session.ready", session: id, ["from_pool": .bool(fromPool)])
+    refillPool()
+    return session
+  }
+
+  /// Starts the session's `mish serve` and waits until it answers.
+  func startChild(_ session: HubSession) async throws(ToolError) {
+    let stateDir = "\(stateDirectory)/sessions/\(session.id)"
+    let child: ChildSession
+    do throws(ChildSession.Failure) {
+      child = try ChildSession(
+        executable: options.executable,
+        arguments: ["serve", "--root", session.worktree, "--state-dir", stateDir, "--log-level", "warning"],
+        label: session.id, onExit: { [weak self, weak session] child in
+          guard let self, let session else { return }
+          self.childExited(session, child)
+        })
+    } catch {
+      throw ToolError(.init(rawValue: error.code), error.message, hint: "The worktree is kept; hub_kill it, or restart the hub to retry.")
+    }
+    lock.withLock { session.child = child }
+    let answer: Result<JSONValue, ChildSession.Failure> = await withCheckedContinuation { continuation in
+      _ = child.request(["jsonrpc": "2.0", "method": "ping"]) { continuation.resume(returning: $0) }
+    }
+    if case .failure(let failure) = answer {
+      throw ToolError(.init(rawValue: "spawn_failed"), "The session's server did not start: \(failure.message)", hint: "Check that \(options.executable) runs; the hub's log has its stderr.")
+    }
+  }
+
+  func childExited(_ session: HubSession, _ child: ChildSession) {
+    let (current, state, stopping) = lock.withLock { (session.child === child, session.state, shuttingDown) }
+    guard current, state.isLive, !stopping else { return }
+    let tail = child.stderrTail.trimmingCharacters(in: .whitespacesAndNewlines)
+    setState(session, .failed, reason: "its server exited unexpectedly\(tail.isEmpty ? "" : ": " + String(tail.suffix(300)))")
+  }
+
+  /// Keeps `poolSize` worktrees checked out at the target's head, in the background.
+  public func refillPool() {
+    let start: Bool = lock.withLock {
+      guard !poolFilling, pool.count < options.poolSize else { return false }
+      poolFilling = true
+      return true
+    }
+    guard start else { return }
+    adminQueue.async { [self] in
+      defer { lock.withLock { poolFilling = false } }
+      while lock.withLock({ pool.count }) < options.poolSize {
+        guard let commit = git.commit(targetBranch) else { return }
+        let path = nextWorktreePath()
+        do throws(GitCLI.Failure) {
+          try git.run(["worktree", "add", "--detach", path, commit])
+        } catch {
+          log("warning: cannot prepare a pooled worktree: \(error)")
+          return
+        }
+        lock.withLock { pool.append((path, commit)) }
+        record("pool.prepared", session: nil, ["worktree": .string(path), "commit": .string(commit)])
+      }
+    }
+  }
+
+  // MARK: - Killing and reclaiming
+
+  func kill(_ id: String) async throws(ToolError) -> JSONValue {
+    let session = try session(id)
+    guard lock.withLock({ session.state.isLive }) else {
+      throw ToolError(.invalidArgument, "Session \(id) has already ended (\(session.state.rawValue))", hint: "hub_sessions shows every session's state.")
+    }
+    let child = lock.withLock { session.child }
+    setState(session, .killed, reason: "killed by hub_kill")
+    child?.stop()
+    _ = try? journal.query("DELETE FROM leases WHERE session_id = ?", [.text(id)])
+    let kept = try await reclaim(session)
+    return .object(["session_id": .string(id), "state": .string("killed"), "worktree_kept": .bool(kept != nil), "reason": kept.map(JSONValue.string) ?? .null])
+  }
+
+  /// Removes an ended session's worktree when nothing would be lost (its branch stays); returns why it was kept.
+  func reclaim(_ session: HubSession) async throws(ToolError) -> String? {
+    try await admin { [self] () throws(ToolError) -> String? in
+      guard FileManager.default.fileExists(atPath: session.worktree) else { return nil }
+      let dirty = (try? git.run(["status", "--porcelain", "--untracked-files=all"], in: session.worktree)) ?? "?"
+      if !dirty.isEmpty {
+        let reason = "uncommitted changes in \(session.worktree) are kept (commit them on \(session.branch), or remove the worktree by hand)"
+        record("worktree.kept", session: session.id, ["worktree": .string(session.worktree), "reason": .string(reason)])
+        return reason
+      }
+      do throws(GitCLI.Failure) {
+        _ = try? git.run(["worktree", "unlock", session.worktree])
+        try git.run(["worktree", "remove", "--force", session.worktree])
+      } catch {
+        throw Self.gitError(error, doing: "remove the worktree of \(session.id)")
+      }
+      record("worktree.reclaimed", session: session.id, ["worktree": .string(session.worktree), "branch": .string(session.branch)])
+      return nil
+    }
+  }
+
+  // MARK: - Routing
+
+  /// Sends one call to the session's server and returns its result; the session's own errors come back as the
+  /// same error. Writes to paths another session leases exclusively are refused before they reach the session.
+  func call(_ id: String, method: String, params: JSONValue, context: RequestContext) async throws(ToolError) -> JSONValue {
+    let session = try session(id)
+    let (state, child) = lock.withLock { (session.state, session.child) }
+    guard state.isLive, let child, !child.hasExited else {
+      throw ToolError(.init(rawValue: "session_ended"), "Session \(id) is \(state.rawValue)\(session.reason.map { ": \($0)" } ?? "")", hint: "Spawn a new session with hub_spawn; this one's branch \(session.branch) keeps its commits.")
+    }
+    if let paths = LeaseRules.writtenPaths(method: method, params: params) {
+      try checkLeases(session: id, paths: paths, method: method)
+    }
+    if state == .ready { setState(session, .working) }
+    let started = Self.nowMs()
+    var forwarded: JSONObject = ["jsonrpc": "2.0", "method": .string(method)]
+    if params != .null { forwarded["params"] = params }
+    var progress: (@Sendable (JSONValue) -> Void)?
+    if context.wantsProgress {
+      progress = { params in
+        context.progress(params["progress"]?.doubleValue ?? 0, total: params["total"]?.doubleValue, message: params["message"]?.stringValue)
+      }
+    }
+    let childID = Mutex<Int?>(nil)
+    let reply: Result<JSONValue, ChildSession.Failure> = await withTaskCancellationHandler {
+      await withCheckedContinuation { continuation in
+        let id = child.request(forwarded, progress: progress) { continuation.resume(returning: $0) }
+        childID.withLock { $0 = id }
+      }
+    } onCancel: {
+      if let id = childID.withLock({ $0 }) { child.cancel(childID: id) }
+    }
+    let duration = Self.nowMs() - started
+    var event: JSONObject = ["method": .string(method), "args_digest": .string(Self.digest(params)), "duration_ms": .int(Int(duration))]
+    defer { record("call", session: id, event) }
+    switch reply {
+    case .failure(let failure):
+      event["outcome"] = .string(failure.code)
+      throw ToolError(.init(rawValue: failure.code), failure.message, hint: "hub_sessions shows the session's state; its branch \(session.branch) keeps its commits.")
+    case .success(let message):
+      if let result = message["result"] {
+        event["outcome"] = "ok"
+        if method == "git/commit", let sha = result["sha"]?.stringValue {
+          record("commit", session: id, ["sha": .string(sha), "branch": .string(session.branch)])
+        }
+        if method == "session/info" { return withDecisions(result, session: session) }
+        return result
+      }
+      let error = message["error"] ?? .null
+      let data = error["data"]
+      let code = data?["code"]?.stringValue ?? Self.protocolCode(error["code"]?.intValue)
+      event["outcome"] = .string(code)
+      throw ToolError(
+        .init(rawValue: code), data?["message"]?.stringValue ?? error["message"]?.stringValue ?? "The session refused the call",
+        hint: data?["hint"]?.stringValue ?? "Check the method name and params against the session's tools (hub_call session/info, or tools/list on mish connect).")
+    }
+  }
+
+  static func protocolCode(_ code: Int?) -> String {
+    switch code {
+    case -32601: "method_not_found"
+    case -32602: "invalid_argument"
+    case -32600, -32700: "invalid_request"
+    default: "internal"
+    }
+  }
+
+  /// FNV-1a 64 of the params' JSON: enough to spot the same call repeated, without logging its content.
+  static func digest(_ value: JSONValue) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in JSONWriter.encode(value) {
+      hash ^= UInt64(byte)
+      hash = hash &* 0x100_0000_01b3
+    }
+    return String(hash, radix: 16)
+  }
+
+  // MARK: - Watching
+
+  /// Marks sessions stuck when a call is in flight and the server has been silent too long (and back to
+  /// working when it speaks again). Runs on its own thread for the hub's life.
+  public func startWatchdog() {
+    let thread = Thread { [weak self] in
+      while let self {
+        Thread.sleep(forTimeInterval: 1)
+        let now = Self.nowMs()
+        for session in self.allSessions() {
+          let (state, child) = self.lock.withLock { (session.state, session.child) }
+          guard let child, state == .working || state == .stuck else { continue }
+          let silent = now - child.lastHeard.load(ordering: .relaxed)
+          let busy = child.inFlight > 0
+          if state == .working && busy && silent > self.options.stuckAfterMs {
+            self.setState(session, .stuck, reason: "a call has been in flight with nothing heard for \(silent / 1000) s")
+          } else if state == .stuck && (!busy || silent < self.options.stuckAfterMs) {
+            self.setState(session, .working)
+          }
+        }
+      }
+    }
+    thread.name = "mish.hub.watchdog"
+    thread.start()
+  }
+}
