@@ -28,7 +28,8 @@ struct TestAttempt: Sendable {
     var environment = ExecTools.environment(extra: nil, profile: profile)
     environment.merge(invocation.environment) { _, new in new }
     let argv = invocation.argv
-    let text = argv.first == "/bin/sh" && argv.count == 3 ? argv[2] : argv.map(ExecTools.shellQuoted).joined(separator: " ")
+    // A shell line is shown as the line itself.
+    let text = argv.count == 3 && argv[1] == "-c" ? argv[2] : argv.map(ExecTools.shellQuoted).joined(separator: " ")
     var onLines: (@Sendable (Int, String) -> Void)?
     if let progress {
       onLines = { _, lines in

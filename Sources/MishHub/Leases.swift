@@ -1,3 +1,4 @@
+import Foundation
 import MishJSON
 import MishSearch
 
@@ -43,17 +44,15 @@ enum LeaseRules {
     return path.hasPrefix(directory + "/") && !directory.contains(where: { "*?[{".contains($0) })
   }
 
-  /// Whether two globs can match a common path. Decided conservatively (a false "yes" only costs a refused claim):
-  /// one matches the other's literal form, or their fixed prefixes nest.
+  /// Whether two patterns can match a common path. A plain path overlaps a pattern that matches it (or a directory
+  /// it is in); two globs are decided conservatively (a false "yes" only costs a refused claim): their fixed
+  /// prefixes nest.
   static func patternsOverlap(_ a: String, _ b: String) -> Bool {
     if a == b || matches(a, b) || matches(b, a) { return true }
     func fixedPrefix(_ pattern: String) -> String { String(pattern.prefix { !"*?[{".contains($0) }) }
     let (pa, pb) = (fixedPrefix(a), fixedPrefix(b))
-    let aIsGlob = pa.count < a.count
-    let bIsGlob = pb.count < b.count
-    if aIsGlob && pb.hasPrefix(pa) { return true }
-    if bIsGlob && pa.hasPrefix(pb) { return true }
-    return false
+    guard pa.count < a.count && pb.count < b.count else { return false }  // a plain path: matching decided it
+    return pa.hasPrefix(pb) || pb.hasPrefix(pa)
   }
 
   /// The root-relative paths a session call would write, for the lease check; nil for calls that write nothing

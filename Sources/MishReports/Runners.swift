@@ -95,10 +95,10 @@ public enum Runner: String, Sendable, CaseIterable, Equatable {
 
   /// The invocation for this runner. `reportDirectory` is where the command may write report files (inside its
   /// sandbox); `python` is the interpreter for pytest (a project venv's when it has one); `makeTarget` the
-  /// Makefile's test target; `command` the caller's command for `.command`.
+  /// Makefile's test target; `command` the caller's command for `.command`, run with `shell -c`.
   public func invocation(
     selection: Selection, reportDirectory: String, python: String = "python3", makeTarget: String = "test",
-    command: String? = nil, perTestOutput: Bool = false
+    command: String? = nil, perTestOutput: Bool = false, shell: String = "/bin/sh"
   ) -> Invocation {
     var environment = ["MISH_REPORT_DIR": reportDirectory]
     var notes: [String] = []
@@ -198,8 +198,7 @@ public enum Runner: String, Sendable, CaseIterable, Equatable {
       case .exactly:
         notes.append("\(self == .make ? "make" : "A command") cannot run chosen tests, so it ran whole again; only the tests asked for were looked at.")
       }
-      return Invocation(
-        argv: ["/bin/sh", "-c", line], environment: environment, report: .anything, runsEverything: true, notes: notes)
+      return Invocation(argv: [shell, "-c", line], environment: environment, report: .anything, runsEverything: true, notes: notes)
     }
   }
 

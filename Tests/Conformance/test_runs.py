@@ -159,12 +159,16 @@ FLAKY_SCRIPT = """
       flaky='<testcase classname="calc.Ops" name="test_flaky"/>'
     else
       : > "$marker"
-      flaky='<testcase classname="calc.Ops" name="test_flaky"><failure message="timing">{wd}/calc.c:30: too slow</failure></testcase>'
+      flaky='<testcase classname="calc.Ops" name="test_flaky">
+        <failure message="timing">{wd}/calc.c:30: too slow</failure>
+      </testcase>'
     fi
     cat > "$MISH_REPORT_DIR/report.xml" <<EOF
     <testsuite name="calc">
       <testcase classname="calc.Ops" name="test_add"/>
-      <testcase classname="calc.Ops" name="test_div"><failure message="division is off by one">{wd}/calc.c:17: assertion failed</failure></testcase>
+      <testcase classname="calc.Ops" name="test_div">
+        <failure message="division is off by one">{wd}/calc.c:17: assertion failed</failure>
+      </testcase>
       $flaky
     </testsuite>
     EOF

@@ -435,6 +435,12 @@ final class LiveServer {
     child = try Child(["serve", "--root", root] + extraArguments, environment: environment, user: user)
   }
 
+  /// Any mish command that serves JSON-RPC on stdio (`hub --repo DIR`, ...).
+  init(arguments: [String], root: String) throws {
+    self.root = root
+    child = try Child(arguments)
+  }
+
   // Sending
 
   func send(_ message: JSONValue, _ wire: Wire = .line) { child.write(encode(message, wire)) }

@@ -130,7 +130,7 @@ extension ExecTools {
           let scratch = TestAttempt.newScratchName()
           let invocation = runner.invocation(
             selection: selection, reportDirectory: "/tmp/" + scratch, python: python, makeTarget: makeTarget ?? "test",
-            command: command, perTestOutput: progress != nil)
+            command: command, perTestOutput: progress != nil, shell: shell)
           let result = try await TestAttempt.run(
             invocation, scratch: scratch, runner: runner, engine: engine, profile: profile, timeoutMs: args.int("timeout_ms"),
             context: context, progress: progress)
