@@ -8,6 +8,7 @@ public enum Command: Equatable, Sendable {
   case demo(directory: String?)
   case hub(repo: String, pool: Int, logLevel: String, stuckAfterMs: Int)
   case hubStatus(repo: String, json: Bool)
+  case connect(session: String, repo: String)
   case help
   case version
 }
@@ -41,6 +42,8 @@ public enum CommandLineParser {
                                   native JSON-RPC): each on its own branch and worktree, state in DIR/.mish/
       mish hub status [--repo DIR] [--json]
                                   Show the hub's sessions as a table (or JSON), from its journal
+      mish connect --session ID [--repo DIR]
+                                  Be one of a running hub's sessions on stdio (for any MCP client)
       mish --help | --version
 
     Log levels: debug, info, notice, warning, error. Exit codes: 0 ok, 1 operation failed, 64 usage error.
@@ -100,6 +103,11 @@ public enum CommandLineParser {
       let level = options.take("--log-level") ?? "info"
       guard ["debug", "info", "notice", "warning", "error"].contains(level) else { throw UsageError("unknown log level \(level)") }
       return .hub(repo: options.take("--repo") ?? ".", pool: poolSize, logLevel: level, stuckAfterMs: stuckAfter)
+    case "connect":
+      var options = try Options(&rest, valued: ["--session", "--repo"], flags: [])
+      try rest.expectEmpty(verb)
+      guard let session = options.take("--session") else { throw UsageError("connect needs --session ID (hub_sessions lists them)") }
+      return .connect(session: session, repo: options.take("--repo") ?? ".")
     case "demo":
       var options = try Options(&rest, valued: ["--dir"], flags: [])
       try rest.expectEmpty(verb)

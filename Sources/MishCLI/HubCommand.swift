@@ -35,6 +35,12 @@ enum HubCommand {
     }
     hub.startWatchdog()
     hub.refillPool()
+    do {
+      let socket = try hub.listen()
+      logger.info("mish connect --session ID reaches sessions through \(socket)")
+    } catch {
+      logger.warning("no socket for mish connect: \(error.description)")
+    }
     let server = Server(
       registry: Registry(HubTools.operations(hub)),
       identity: ServerIdentity(name: "mish-hub", title: "mish hub (orchestrator)", version: MishVersion.string, instructions: instructions),
@@ -84,6 +90,69 @@ enum HubCommand {
       print(line.enumerated().map { index, cell in index == line.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0) }.joined(separator: "  "))
     }
     if rows.isEmpty { print("(no sessions)") }
+    return 0
+  }
+
+  /// `mish connect --session ID`: a stdio proxy into a hub session, so any MCP client can be one of its agents.
+  static func connect(session: String, repo: String) -> Int32 {
+    signal(SIGPIPE, SIG_IGN)
+    let path = Hub.socketPath(repository: repo)
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    withUnsafeMutableBytes(of: &address.sun_path) { raw in
+      let bytes = Array(path.utf8.prefix(raw.count - 1))
+      raw.copyBytes(from: bytes)
+      raw[bytes.count] = 0
+    }
+    let connected = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }
+    guard fd >= 0, connected == 0 else {
+      FileHandle.standardError.write(Data("mish: no hub is listening at \(path) (\(String(cString: strerror(errno)))); start one with mish hub --repo \(repo)\n".utf8))
+      return 1
+    }
+    let hello = JSONWriter.encode(["connect": .string(session)]) + [0x0A]
+    _ = hello.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    // The answer line, byte by byte so nothing after it is consumed here.
+    var answer: [UInt8] = []
+    var byte: UInt8 = 0
+    while read(fd, &byte, 1) == 1, byte != 0x0A { answer.append(byte) }
+    let reply = try? JSONParser.parse(answer)
+    guard reply?["connected"] != nil else {
+      let message = reply?["error"]?["message"]?.stringValue ?? "the hub closed the connection"
+      let hint = reply?["error"]?["hint"]?.stringValue.map { " (\($0))" } ?? ""
+      FileHandle.standardError.write(Data("mish: cannot connect to session \(session): \(message)\(hint)\n".utf8))
+      return 1
+    }
+    // stdin → hub in the background; hub → stdout here, until the hub closes (after answering what was asked).
+    Thread.detachNewThread {
+      var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+      while true {
+        let n = read(0, &chunk, chunk.count)
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { break }
+        var offset = 0
+        while offset < n {
+          let sent = chunk.withUnsafeBytes { send(fd, $0.baseAddress! + offset, n - offset, Int32(MSG_NOSIGNAL)) }
+          if sent <= 0 { return }
+          offset += sent
+        }
+      }
+      shutdown(fd, Int32(SHUT_WR))
+    }
+    var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    while true {
+      let n = read(fd, &chunk, chunk.count)
+      if n < 0 && errno == EINTR { continue }
+      if n <= 0 { break }
+      var offset = 0
+      while offset < n {
+        let written = chunk.withUnsafeBytes { write(1, $0.baseAddress! + offset, n - offset) }
+        if written <= 0 { return 0 }
+        offset += written
+      }
+    }
     return 0
   }
 }

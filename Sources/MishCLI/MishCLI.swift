@@ -40,6 +40,8 @@ public enum MishCLI {
       HubCommand.serve(repo: repo, pool: pool, logLevel: logLevel, stuckAfterMs: stuckAfterMs)
     case .hubStatus(let repo, let json):
       exit(HubCommand.status(repo: repo, json: json))
+    case .connect(let session, let repo):
+      exit(HubCommand.connect(session: session, repo: repo))
     }
   }
 

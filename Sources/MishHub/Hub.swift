@@ -63,6 +63,7 @@ public final class Hub: @unchecked Sendable {
   /// Prepared worktrees: path → the commit checked out (detached).
   var pool: [(path: String, commit: String)] = []
   var poolFilling = false
+  var socket: HubSocket?
   /// Set while the hub stops its sessions' servers at the end of its input: their exits are expected.
   var shuttingDown = false
   var worktreeCounter = 0
@@ -227,10 +228,11 @@ extension Hub {
   /// Stops every session's server (end of the hub's input). Sessions keep their state, worktree and branch: the
   /// next `mish hub` on this repository starts their servers again.
   public func shutdown() {
-    let children: [ChildSession] = lock.withLock {
+    let (children, socket): ([ChildSession], HubSocket?) = lock.withLock {
       shuttingDown = true
-      return sessions.values.compactMap(\.child)
+      return (sessions.values.compactMap(\.child), self.socket)
     }
+    socket?.stop()
     for child in children { child.stop(grace: 2) }
     let deadline = Date().addingTimeInterval(3)
     while Date() < deadline, children.contains(where: { !$0.hasExited }) { usleep(20_000) }

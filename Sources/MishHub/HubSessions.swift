@@ -188,24 +188,43 @@ extension Hub {
   /// Sends one call to the session's server and returns its result; the session's own errors come back as the
   /// same error. Writes to paths another session leases exclusively are refused before they reach the session.
   func call(_ id: String, method: String, params: JSONValue, context: RequestContext) async throws(ToolError) -> JSONValue {
-    let session = try session(id)
-    let (state, child) = lock.withLock { (session.state, session.child) }
-    guard state.isLive, let child, !child.hasExited else {
-      throw ToolError(.init(rawValue: "session_ended"), "Session \(id) is \(state.rawValue)\(session.reason.map { ": \($0)" } ?? "")", hint: "Spawn a new session with hub_spawn; this one's branch \(session.branch) keeps its commits.")
-    }
-    if let paths = LeaseRules.writtenPaths(method: method, params: params) {
-      try checkLeases(session: id, paths: paths, method: method)
-    }
-    if state == .ready { setState(session, .working) }
-    let started = Self.nowMs()
-    var forwarded: JSONObject = ["jsonrpc": "2.0", "method": .string(method)]
-    if params != .null { forwarded["params"] = params }
     var progress: (@Sendable (JSONValue) -> Void)?
     if context.wantsProgress {
       progress = { params in
         context.progress(params["progress"]?.doubleValue ?? 0, total: params["total"]?.doubleValue, message: params["message"]?.stringValue)
       }
     }
+    let message = try await route(id, method: method, params: params, progress: progress)
+    if let result = message["result"] { return result }
+    let error = message["error"] ?? .null
+    let data = error["data"]
+    throw ToolError(
+      .init(rawValue: data?["code"]?.stringValue ?? Self.protocolCode(error["code"]?.intValue)),
+      data?["message"]?.stringValue ?? error["message"]?.stringValue ?? "The session refused the call",
+      hint: data?["hint"]?.stringValue ?? "Check the method name and params against the session's tools (hub_call session/info, or tools/list on mish connect).")
+  }
+
+  /// One call to a session's server, native (`fs/read`) or MCP (`tools/call` of `fs_read`, from `mish connect`):
+  /// the lease check first, then the child's own reply message (its id is the child's; callers put theirs back).
+  /// Every call becomes an event (method, args digest, outcome, duration), a commit also a commit event, and a
+  /// session/info answer carries the hub's view (session, task, decisions). Cancelling the task cancels the call.
+  func route(_ id: String, method: String, params: JSONValue, progress: (@Sendable (JSONValue) -> Void)?) async throws(ToolError) -> JSONValue {
+    let session = try session(id)
+    let (state, child) = lock.withLock { (session.state, session.child) }
+    guard state.isLive, let child, !child.hasExited else {
+      throw ToolError(.init(rawValue: "session_ended"), "Session \(id) is \(state.rawValue)\(session.reason.map { ": \($0)" } ?? "")", hint: "Spawn a new session with hub_spawn; this one's branch \(session.branch) keeps its commits.")
+    }
+    // What the call does, whichever face it came through.
+    let isTool = method == "tools/call"
+    let operation = isTool ? Self.nativeMethod(ofTool: params["name"]?.stringValue ?? "") : method
+    let arguments = isTool ? params["arguments"] ?? [:] : params
+    if let paths = LeaseRules.writtenPaths(method: operation, params: arguments) {
+      try checkLeases(session: id, paths: paths, method: operation)
+    }
+    if state == .ready { setState(session, .working) }
+    let started = Self.nowMs()
+    var forwarded: JSONObject = ["jsonrpc": "2.0", "method": .string(method)]
+    if params != .null { forwarded["params"] = params }
     let childID = Mutex<Int?>(nil)
     let reply: Result<JSONValue, ChildSession.Failure> = await withTaskCancellationHandler {
       await withCheckedContinuation { continuation in
@@ -215,30 +234,42 @@ extension Hub {
     } onCancel: {
       if let id = childID.withLock({ $0 }) { child.cancel(childID: id) }
     }
-    let duration = Self.nowMs() - started
-    var event: JSONObject = ["method": .string(method), "args_digest": .string(Self.digest(params)), "duration_ms": .int(Int(duration))]
+    var event: JSONObject = ["method": .string(operation), "args_digest": .string(Self.digest(arguments)), "duration_ms": .int(Int(Self.nowMs() - started))]
     defer { record("call", session: id, event) }
     switch reply {
     case .failure(let failure):
       event["outcome"] = .string(failure.code)
       throw ToolError(.init(rawValue: failure.code), failure.message, hint: "hub_sessions shows the session's state; its branch \(session.branch) keeps its commits.")
-    case .success(let message):
-      if let result = message["result"] {
+    case .success(var message):
+      let result = message["result"]
+      let payload = isTool ? result?["structuredContent"] : result
+      if let error = message["error"] {
+        event["outcome"] = .string(error["data"]?["code"]?.stringValue ?? Self.protocolCode(error["code"]?.intValue))
+      } else if isTool && result?["isError"]?.boolValue == true {
+        event["outcome"] = .string(payload?["error"]?["code"]?.stringValue ?? "error")
+      } else {
         event["outcome"] = "ok"
-        if method == "git/commit", let sha = result["sha"]?.stringValue {
+        if operation == "git/commit", let sha = payload?["sha"]?.stringValue {
           record("commit", session: id, ["sha": .string(sha), "branch": .string(session.branch)])
         }
-        if method == "session/info" { return withDecisions(result, session: session) }
-        return result
+        if operation == "session/info", let result, let payload, var whole = message.objectValue {
+          var augmented = withDecisions(payload, session: session)
+          if isTool, var toolResult = result.objectValue {
+            toolResult["structuredContent"] = augmented
+            augmented = .object(toolResult)
+          }
+          whole["result"] = augmented
+          message = .object(whole)
+        }
       }
-      let error = message["error"] ?? .null
-      let data = error["data"]
-      let code = data?["code"]?.stringValue ?? Self.protocolCode(error["code"]?.intValue)
-      event["outcome"] = .string(code)
-      throw ToolError(
-        .init(rawValue: code), data?["message"]?.stringValue ?? error["message"]?.stringValue ?? "The session refused the call",
-        hint: data?["hint"]?.stringValue ?? "Check the method name and params against the session's tools (hub_call session/info, or tools/list on mish connect).")
+      return message
     }
+  }
+
+  /// `fs_read` → `fs/read`: an MCP tool's native method (the family is before the first underscore).
+  static func nativeMethod(ofTool name: String) -> String {
+    guard let underscore = name.firstIndex(of: "_") else { return name }
+    return name[..<underscore] + "/" + name[name.index(after: underscore)...]
   }
 
   static func protocolCode(_ code: Int?) -> String {

@@ -5,29 +5,16 @@ import Glibc
 import MishJSON
 import Testing
 
+extension String {
+  var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+}
+
 /// A git repository in a temp dir with one commit on main.
 func makeRepository(_ label: String, files: [String: String] = ["README.md": "hello\n", "src/a.txt": "a\n"]) throws -> TempDir {
   let directory = try TempDir(label)
   for (path, content) in files { try directory.write(path, content) }
-  for arguments in [["init", "-q", "-b", "main"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init"]] {
-    _ = try git(arguments, in: directory.path)
-  }
+  for arguments in [["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "init"]] { try git(arguments, in: directory.path) }
   return directory
-}
-
-@discardableResult
-func git(_ arguments: [String], in directory: String) throws -> String {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-  process.arguments = ["-C", directory] + arguments
-  let output = Pipe()
-  process.standardOutput = output
-  process.standardError = FileHandle.nullDevice
-  try process.run()
-  let data = output.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  guard process.terminationStatus == 0 else { throw HarnessError("git \(arguments.joined(separator: " ")) failed in \(directory)") }
-  return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
 @Suite("Hub: sessions, routing, leases, overlaps, journal", .serialized)
@@ -91,12 +78,12 @@ final class HubTests {
     _ = try sessionCall(hub, first, "git/add", ["paths": ["feature.txt"]])
     let commit = try sessionCall(hub, first, "git/commit", ["message": "add feature", "author": ["name": "agent", "email": "agent@example.com"]])
     let sha = commit["sha"]?.stringValue ?? ""
-    #expect(try git(["rev-parse", "mish/\(first)"], in: repository.path) == sha, "the commit is on the session's branch")
-    #expect(try git(["rev-parse", "main"], in: repository.path) != sha, "main is untouched")
+    #expect(try git(["rev-parse", "mish/\(first)"], in: repository.path).trimmed == sha, "the commit is on the session's branch")
+    #expect(try git(["rev-parse", "main"], in: repository.path).trimmed != sha, "main is untouched")
     #expect(!repository.exists("feature.txt"), "the main worktree is untouched")
     let elsewhere = try hub.request("hub/call", ["session_id": .string(second), "method": "fs/read", "params": ["path": "feature.txt"]])
     #expect(elsewhere["error"]?["data"]?["code"]?.stringValue == "not_found", "the other session does not see it: \(elsewhere)")
-    #expect(try git(["status", "--porcelain"], in: repository.path).isEmpty, ".mish/ is excluded from the project's status")
+    #expect(try git(["status", "--porcelain"], in: repository.path).trimmed.isEmpty, ".mish/ is excluded from the project's status")
 
     // Commands run in the session's worktree.
     let run = try sessionCall(hub, second, "exec/run", ["command": "pwd"])
@@ -132,7 +119,7 @@ final class HubTests {
     let killed = try ok(hub, "hub/kill", ["session_id": .string(first)])
     #expect(killed["worktree_kept"]?.boolValue == false)
     #expect(!FileManager.default.fileExists(atPath: worktree))
-    #expect(try git(["rev-parse", "mish/\(first)"], in: repository.path) == sha)
+    #expect(try git(["rev-parse", "mish/\(first)"], in: repository.path).trimmed == sha)
     let gone = try refused(hub, "hub/call", ["session_id": .string(first), "method": "fs/read", "params": ["path": "README.md"]])
     #expect(gone["code"]?.stringValue == "session_ended")
   }
@@ -242,8 +229,8 @@ final class HubTests {
     let commits = try fanOut { index, _ in ("git/commit", ["message": .string("work \(index)"), "author": ["name": "w", "email": "w@w"]]) }
     for (index, commit) in commits.enumerated() {
       let sha = commit["sha"]?.stringValue ?? ""
-      #expect(try git(["rev-parse", "mish/\(ids[index])"], in: repository.path) == sha)
-      #expect(try git(["show", "\(sha):work.txt"], in: repository.path) == token(index).replacingOccurrences(of: "token", with: "edited"))
+      #expect(try git(["rev-parse", "mish/\(ids[index])"], in: repository.path).trimmed == sha)
+      #expect(try git(["show", "\(sha):work.txt"], in: repository.path).trimmed == token(index).replacingOccurrences(of: "token", with: "edited"))
     }
     let events = try ok(hub, "hub/events", ["since_seq": 0, "limit": 10_000])["events"]?.arrayValue ?? []
     #expect(events.filter { $0["kind"]?.stringValue == "call" }.count == count * 6)
