@@ -97,18 +97,8 @@ enum HubCommand {
   static func connect(session: String, repo: String) -> Int32 {
     signal(SIGPIPE, SIG_IGN)
     let path = Hub.socketPath(repository: repo)
-    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-    var address = sockaddr_un()
-    address.sun_family = sa_family_t(AF_UNIX)
-    withUnsafeMutableBytes(of: &address.sun_path) { raw in
-      let bytes = Array(path.utf8.prefix(raw.count - 1))
-      raw.copyBytes(from: bytes)
-      raw[bytes.count] = 0
-    }
-    let connected = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-    }
-    guard fd >= 0, connected == 0 else {
+    let fd = Hub.dial(path)
+    guard fd >= 0 else {
       FileHandle.standardError.write(Data("mish: no hub is listening at \(path) (\(String(cString: strerror(errno)))); start one with mish hub --repo \(repo)\n".utf8))
       return 1
     }

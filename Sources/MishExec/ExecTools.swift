@@ -12,6 +12,33 @@ public enum ExecTools {
     ]
   }
 
+  /// The `profile` parameter, defaulting to `name`.
+  static func profileParameter(default name: String) -> Schema.Field {
+    .optional(Schema.string("Sandbox profile (sandbox/*.json).", enum: Profile.builtIn.map(\.name), default: name))
+  }
+
+  /// The profile a call names (or `fallback`), refused when unknown.
+  static func chosenProfile(_ args: Args, default fallback: String) throws(ToolError) -> Profile {
+    let name = args.string("profile") ?? fallback
+    guard let profile = Profile.named(name) else {
+      throw ToolError(.invalidArgument, "Unknown profile \(name)", hint: "Use one of \(Profile.builtIn.map(\.name).joined(separator: ", ")).")
+    }
+    return profile
+  }
+
+  /// The tail of a test or build result's compact text: diagnostics, notes, the last output, the log handle.
+  static func renderDiagnosticsAndLog(_ result: JSONValue, maxDiagnostics: Int) -> [String] {
+    var lines: [String] = []
+    for diagnostic in (result["diagnostics"]?.arrayValue ?? []).prefix(maxDiagnostics) {
+      let column = diagnostic["column"]?.intValue.map { ":\($0)" } ?? ""
+      lines.append("\(diagnostic["file"]?.stringValue ?? ""):\(diagnostic["line"]?.intValue ?? 0)\(column): \(diagnostic["severity"]?.stringValue ?? ""): \(diagnostic["message"]?.stringValue ?? "")")
+    }
+    for note in result["notes"]?.arrayValue ?? [] { lines.append("note: \(note.stringValue ?? "")") }
+    if let tail = result["log_tail"]?.stringValue, !tail.isEmpty { lines.append("--- last output ---\n" + tail) }
+    lines.append("[full log: output_read {\"log_id\":\"\(result["log_id"]?.stringValue ?? "")\"}]")
+    return lines
+  }
+
   static let processIDSchema = Schema.string("A process_id from exec_run (or process_list).", minLength: 1)
 
   static let streamSchema = Schema.object(

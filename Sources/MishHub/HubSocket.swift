@@ -201,4 +201,21 @@ extension Hub {
     let top = (try? GitCLI(repository: repository).run(["rev-parse", "--show-toplevel"])) ?? repository
     return HubSocket.path(stateDirectory: top + "/.mish")
   }
+
+  /// A connection to the hub socket at `path`, or -1 (errno set) when no hub listens there.
+  public static func dial(_ path: String) -> Int32 {
+    let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    guard fd >= 0 else { return -1 }
+    var address = HubSocket.address(path)
+    let connected = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }
+    guard connected == 0 else {
+      let saved = errno
+      close(fd)
+      errno = saved
+      return -1
+    }
+    return fd
+  }
 }

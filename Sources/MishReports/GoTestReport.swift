@@ -19,25 +19,14 @@ public enum GoTestReport {
   /// Bytes as captured: each line is decoded on its own, an invalid byte becomes U+FFFD in that line only.
   public static func parse(_ bytes: [UInt8]) -> ParsedReport {
     var stream = Stream()
-    let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
-    let endsMidLine = bytes.last.map { $0 != 0x0A } ?? false
-    for (index, line) in lines.enumerated() {
-      stream.read(line: line, mayBeCut: index == lines.count - 1 && endsMidLine)
-    }
+    Lines.forEach(in: bytes) { line, mayBeCut in stream.read(line: line, mayBeCut: mayBeCut) }
     return stream.report()
   }
 
   /// The `-run` pattern that selects exactly this test: each `/`-separated level anchored and escaped, as
   /// `go test` matches subtests level by level (`TestX/case_1` → `^TestX$/^case_1$`).
   public static func runPattern(forTest name: String) -> String {
-    name.split(separator: "/", omittingEmptySubsequences: false).map { level in
-      var pattern = "^"
-      for character in level {
-        if "\\^$.|?*+()[]{}".contains(character) { pattern.append("\\") }
-        pattern.append(character)
-      }
-      return pattern + "$"
-    }.joined(separator: "/")
+    name.split(separator: "/", omittingEmptySubsequences: false).map { "^" + Runner.regexEscaped(String($0)) + "$" }.joined(separator: "/")
   }
 
   static let unfinishedMessage = "did not finish (the run ended or crashed during this test)"

@@ -20,12 +20,7 @@ public enum SwiftTestingEvents {
   /// character (replaced with U+FFFD), never the record.
   public static func parse(_ bytes: [UInt8]) -> ParsedReport {
     var stream = Stream()
-    let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
-    let endsMidLine = bytes.last.map { $0 != 0x0A } ?? false
-    for (index, line) in lines.enumerated() {
-      let isLast = index == lines.count - 1
-      stream.read(line: line, mayBeCut: isLast && endsMidLine)
-    }
+    Lines.forEach(in: bytes) { line, mayBeCut in stream.read(line: line, mayBeCut: mayBeCut) }
     return stream.report()
   }
 
@@ -33,14 +28,7 @@ public enum SwiftTestingEvents {
   /// the pattern against its full id (`Module.Suite/test()/File.swift:12:4`) and SwiftPM matches XCTest ids
   /// (`Module.Class/testName`) as they are, so one anchored form serves both: `^Module\.Suite/test\(\)(/|$)`.
   /// Several `--filter` flags may be given; a test runs when any of them matches.
-  public static func filterPattern(forID id: String) -> String {
-    var pattern = "^"
-    for character in id {
-      if "\\^$.|?*+()[]{}".contains(character) { pattern.append("\\") }
-      pattern.append(character)
-    }
-    return pattern + "(/|$)"
-  }
+  public static func filterPattern(forID id: String) -> String { "^" + Runner.regexEscaped(id) + "(/|$)" }
 
   static let unfinishedMessage = "did not finish (the run ended or crashed during this test)"
 

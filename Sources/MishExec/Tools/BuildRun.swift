@@ -6,7 +6,6 @@ import MishSandbox
 
 extension ExecTools {
   static func buildRun(_ engine: ExecEngine) -> OperationSpec {
-    let profileNames = Profile.builtIn.map(\.name)
     return OperationSpec(
       name: "build/run", title: "Build and type-check",
       summary: "Runs the build (a command, or the one the project implies: swift build --build-tests, cargo build --all-targets, go vet, tsc --noEmit, cmake, make) in the sandbox and returns the compiler's errors and warnings as data, with paths relative to the root.",
@@ -15,7 +14,7 @@ extension ExecTools {
         [
           "command": .optional(Schema.string("A shell command that builds (default: detected from the project's files).", minLength: 1)),
           "timeout_ms": .optional(Schema.integer("Kill the build after this long (default: the profile's, 1800000 for test).", minimum: 1)),
-          "profile": .optional(Schema.string("Sandbox profile.", enum: profileNames, default: "test")),
+          "profile": profileParameter(default: "test"),
         ]),
       result: Schema.object(
         nil,
@@ -36,10 +35,7 @@ extension ExecTools {
       footprint: { _ in .barrier },
       render: renderBuildRun,
       handler: .async { args, context throws(ToolError) in
-        let profileName = args.string("profile") ?? "test"
-        guard let profile = Profile.named(profileName) else {
-          throw ToolError(.invalidArgument, "Unknown profile \(profileName)", hint: "Use one of \(profileNames.joined(separator: ", ")).")
-        }
+        let profile = try chosenProfile(args, default: "test")
         let argv: [String]
         if let command = args.string("command") {
           argv = [shell, "-c", command]
@@ -87,13 +83,7 @@ extension ExecTools {
     var lines = [
       "\(succeeded ? "build succeeded" : "build failed"): \(result["errors"]?.intValue ?? 0) errors, \(result["warnings"]?.intValue ?? 0) warnings in \(result["duration_ms"]?.intValue ?? 0) ms ($ \(result["command"]?.stringValue ?? ""))"
     ]
-    for diagnostic in (result["diagnostics"]?.arrayValue ?? []).prefix(30) {
-      let column = diagnostic["column"]?.intValue.map { ":\($0)" } ?? ""
-      lines.append("\(diagnostic["file"]?.stringValue ?? ""):\(diagnostic["line"]?.intValue ?? 0)\(column): \(diagnostic["severity"]?.stringValue ?? ""): \(diagnostic["message"]?.stringValue ?? "")")
-    }
-    for note in result["notes"]?.arrayValue ?? [] { lines.append("note: \(note.stringValue ?? "")") }
-    if let tail = result["log_tail"]?.stringValue, !tail.isEmpty { lines.append("--- last output ---\n" + tail) }
-    lines.append("[full log: output_read {\"log_id\":\"\(result["log_id"]?.stringValue ?? "")\"}]")
+    lines += renderDiagnosticsAndLog(result, maxDiagnostics: 30)
     return lines.joined(separator: "\n")
   }
 }

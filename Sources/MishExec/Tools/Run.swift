@@ -28,7 +28,6 @@ extension ExecTools {
   static let shell: String = FileManager.default.isExecutableFile(atPath: "/bin/bash") ? "/bin/bash" : "/bin/sh"
 
   static func run(_ engine: ExecEngine) -> OperationSpec {
-    let profileNames = Profile.builtIn.map(\.name)
     return OperationSpec(
       name: "exec/run", title: "Run a command",
       summary: "Runs a command (argv, or a shell string) in the sandbox with its output captured; returns within yield_ms with the result, or with running: true and a process_id to poll.",
@@ -44,7 +43,7 @@ extension ExecTools {
           "timeout_ms": .optional(Schema.integer("Kill the whole process tree after this long (default: the profile's, 300000 for workspace-write).", minimum: 1)),
           "yield_ms": .optional(Schema.integer("Return after this long even if the command still runs (it keeps running; poll with process_read).", minimum: 0, maximum: 600_000, default: 10_000)),
           "max_output_bytes": .optional(Schema.integer("Bytes of each stream kept in the result (head + tail); the full log is always kept.", minimum: 256, maximum: ExecEngine.maxCaptureBytes, default: ExecEngine.defaultCaptureBytes)),
-          "profile": .optional(Schema.string("Sandbox profile (sandbox/*.json).", enum: profileNames, default: Profile.defaultName)),
+          "profile": profileParameter(default: Profile.defaultName),
         ]),
       result: Schema.object(nil, stateFields),
       annotations: Annotations(readOnly: false, destructive: true, idempotent: false, openWorld: true),
@@ -65,10 +64,7 @@ extension ExecTools {
         } else {
           throw ToolError(.invalidArgument, "No command given", hint: "Pass argv, e.g. [\"ls\", \"-la\"], or command, e.g. \"make test 2>&1 | tail\".")
         }
-        let profileName = args.string("profile") ?? Profile.defaultName
-        guard let profile = Profile.named(profileName) else {
-          throw ToolError(.invalidArgument, "Unknown profile \(profileName)", hint: "Use one of \(profileNames.joined(separator: ", ")).")
-        }
+        let profile = try chosenProfile(args, default: Profile.defaultName)
         let cwd = try engine.workspace.directoryPath(args.string("cwd") ?? "", doing: "run a command in")
         var extra: [String: JSONValue] = [:]
         for (name, value) in args["env"]?.objectValue ?? [:] { extra[name] = value }

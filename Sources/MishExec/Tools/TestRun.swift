@@ -39,7 +39,6 @@ extension ExecTools {
     ])
 
   static func testRun(_ engine: ExecEngine, history: TestHistory) -> OperationSpec {
-    let profileNames = Profile.builtIn.map(\.name)
     return OperationSpec(
       name: "test/run", title: "Run the tests",
       summary: "Runs the project's tests in the sandbox (test limits) and returns which failed, where and why, parsed from the runner's own report (Swift Testing/XCTest, pytest, cargo, go, node, jest, ctest, JUnit, TAP). retries re-runs failures and reports tests that then pass as flaky.",
@@ -52,7 +51,7 @@ extension ExecTools {
           "rerun_failed": .optional(Schema.boolean("Run only the tests that failed in this session's last test_run of this runner.", default: false)),
           "retries": .optional(Schema.integer("Re-run failing tests up to this many times; a test that then passes is reported as flaky, never hidden.", minimum: 0, maximum: 5, default: 0)),
           "timeout_ms": .optional(Schema.integer("Kill the run (each attempt) after this long (default: the profile's, 1800000 for test).", minimum: 1)),
-          "profile": .optional(Schema.string("Sandbox profile.", enum: profileNames, default: "test")),
+          "profile": profileParameter(default: "test"),
         ]),
       result: Schema.object(
         nil,
@@ -103,10 +102,7 @@ extension ExecTools {
       footprint: { _ in .barrier },
       render: renderTestRun,
       handler: .async { args, context throws(ToolError) in
-        let profileName = args.string("profile") ?? "test"
-        guard let profile = Profile.named(profileName) else {
-          throw ToolError(.invalidArgument, "Unknown profile \(profileName)", hint: "Use one of \(profileNames.joined(separator: ", ")).")
-        }
+        let profile = try chosenProfile(args, default: "test")
         let (runner, makeTarget) = try chooseRunner(args, workspace: engine.workspace)
         let command = args.string("command")
         if runner == .command && command == nil {
@@ -319,13 +315,7 @@ extension ExecTools {
     for test in result["flaky"]?.arrayValue ?? [] {
       lines.append("~ flaky: \(test["id"]?.stringValue ?? "") (passed on attempt \(test["passed_on_attempt"]?.intValue ?? 0))")
     }
-    for diagnostic in (result["diagnostics"]?.arrayValue ?? []).prefix(20) {
-      let column = diagnostic["column"]?.intValue.map { ":\($0)" } ?? ""
-      lines.append("\(diagnostic["file"]?.stringValue ?? ""):\(diagnostic["line"]?.intValue ?? 0)\(column): \(diagnostic["severity"]?.stringValue ?? ""): \(diagnostic["message"]?.stringValue ?? "")")
-    }
-    for note in result["notes"]?.arrayValue ?? [] { lines.append("note: \(note.stringValue ?? "")") }
-    if let tail = result["log_tail"]?.stringValue, !tail.isEmpty { lines.append("--- last output ---\n" + tail) }
-    lines.append("[full log: output_read {\"log_id\":\"\(result["log_id"]?.stringValue ?? "")\"}]")
+    lines += renderDiagnosticsAndLog(result, maxDiagnostics: 20)
     return lines.joined(separator: "\n")
   }
 }
