@@ -1,6 +1,6 @@
 /// A parsed command line. Parsing is pure, so every usage error is tested as a table.
 public enum Command: Equatable, Sendable {
-  case serve(root: String, logLevel: String, maxFrameBytes: Int?, stateDir: String? = nil)
+  case serve(root: String, logLevel: String, maxFrameBytes: Int?, stateDir: String? = nil, profile: String? = nil)
   case call(method: String, params: String?, root: String)
   case tools(root: String)
   case schemas(directory: String, check: Bool)
@@ -24,9 +24,10 @@ public enum CommandLineParser {
     mish — machine-interface shell: structured file, command, test and git tools for coding agents, over JSON-RPC/MCP.
 
     Usage:
-      mish serve [--root DIR] [--log-level LEVEL] [--max-frame-bytes N] [--state-dir DIR]
+      mish serve [--root DIR] [--log-level LEVEL] [--max-frame-bytes N] [--state-dir DIR] [--profile NAME]
                                   Serve one session on stdio (MCP and native JSON-RPC), confined to DIR (default: .);
-                                  command logs go to --state-dir (default: a private temp dir, removed at exit)
+                                  command logs go to --state-dir (default: a private temp dir, removed at exit);
+                                  commands run under --profile unless a call names one (default: workspace-write)
       mish call METHOD [JSON] [--root DIR]
                                   Run one method (e.g. fs/read '{"path":"README.md"}') on a fresh server; print the
                                   result as JSON; exit 1 when the operation fails
@@ -56,7 +57,7 @@ public enum CommandLineParser {
     case "--help", "-h", "help": return .help
     case "--version", "-V", "version": return .version
     case "serve":
-      var options = try Options(&rest, valued: ["--root", "--log-level", "--max-frame-bytes", "--state-dir"], flags: [])
+      var options = try Options(&rest, valued: ["--root", "--log-level", "--max-frame-bytes", "--state-dir", "--profile"], flags: [])
       try rest.expectEmpty(verb)
       var maxFrame: Int?
       if let text = options.take("--max-frame-bytes") {
@@ -68,7 +69,8 @@ public enum CommandLineParser {
         throw UsageError("unknown log level \(level)")
       }
       return .serve(
-        root: options.take("--root") ?? ".", logLevel: level, maxFrameBytes: maxFrame, stateDir: options.take("--state-dir"))
+        root: options.take("--root") ?? ".", logLevel: level, maxFrameBytes: maxFrame, stateDir: options.take("--state-dir"),
+        profile: options.take("--profile"))
     case "call":
       var options = try Options(&rest, valued: ["--root"], flags: [])
       guard let method = rest.first else { throw UsageError("call needs a METHOD, e.g. mish call fs/read '{\"path\":\"README.md\"}'") }

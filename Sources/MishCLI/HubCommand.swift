@@ -2,6 +2,7 @@ import Foundation
 import MishHub
 import MishJSON
 import MishRPC
+import MishSandbox
 import MishServer
 
 /// `mish hub` (the orchestrator on stdio) and `mish hub status` (its sessions, read from the journal).
@@ -23,6 +24,7 @@ enum HubCommand {
     var options = HubOptions(executable: StdioClient.currentExecutable)
     options.poolSize = pool
     options.stuckAfterMs = Int64(stuckAfterMs)
+    options.profiles = Profile.builtIn.map(\.name)
     let hub: Hub
     do {
       hub = try Hub(repository: repo, options: options, log: { logger.warning($0) })

@@ -24,8 +24,8 @@ public enum MishCLI {
     case .version:
       print("mish \(MishVersion.string)")
       exit(0)
-    case .serve(let root, let logLevel, let maxFrameBytes, let stateDir):
-      serve(root: root, logLevel: logLevel, maxFrameBytes: maxFrameBytes, stateDir: stateDir)
+    case .serve(let root, let logLevel, let maxFrameBytes, let stateDir, let profile):
+      serve(root: root, logLevel: logLevel, maxFrameBytes: maxFrameBytes, stateDir: stateDir, profileName: profile)
     case .call(let method, let params, let root):
       exit(call(method: method, params: params, root: root))
     case .tools(let root):
@@ -50,7 +50,7 @@ public enum MishCLI {
     exit(code)
   }
 
-  static func serve(root: String, logLevel: String, maxFrameBytes: Int?, stateDir: String?) -> Never {
+  static func serve(root: String, logLevel: String, maxFrameBytes: Int?, stateDir: String?, profileName: String?) -> Never {
     signal(SIGPIPE, SIG_IGN)
     // Protocol bytes get a private copy of stdout; fd 1 becomes stderr, so a stray print can never corrupt a frame.
     let protocolFD = fcntl(1, F_DUPFD_CLOEXEC, 3)
@@ -65,12 +65,19 @@ public enum MishCLI {
     }
     var options = ServerOptions()
     if let maxFrameBytes { options.maxFrameBytes = maxFrameBytes }
-    let exec = ExecEngine(workspace: workspace, launcher: Launcher(), stateDirectory: stateDir, log: { logger.warning($0) })
+    var profile = Profile.standard
+    if let profileName {
+      guard let named = Profile.named(profileName) else {
+        fail("unknown profile \(profileName); use one of \(Profile.builtIn.map(\.name).joined(separator: ", "))", code: 64)
+      }
+      profile = named
+    }
+    let exec = ExecEngine(workspace: workspace, launcher: Launcher(), stateDirectory: stateDir, defaultProfile: profile, log: { logger.warning($0) })
     let server = Server(
       registry: SessionServer.registry(workspace: workspace, exec: exec, options: options), identity: SessionServer.identity,
       options: options, logger: logger, outputFD: protocolFD)
     logger.info("serving \(workspace.rootPath) on stdio (mish \(MishVersion.string))")
-    let plan = exec.launcher.plan(Profile.named(Profile.defaultName)!)
+    let plan = exec.launcher.plan(profile)
     if let refusal = plan.refusal { logger.warning("commands will be refused: \(refusal)") }
     for layer in plan.layers where !layer.enforced && layer.requirement != .off {
       logger.warning("sandbox layer \(layer.layer.rawValue) not applied: \(layer.reason)")

@@ -12,6 +12,8 @@ import Synchronization
 public final class ExecEngine: @unchecked Sendable {
   public let workspace: Workspace
   public let launcher: Launcher
+  /// The profile exec/run uses when a call names none (`mish serve --profile`; a hub session's profile).
+  public let defaultProfile: Profile
   let requestedStateDirectory: String?
   let log: @Sendable (String) -> Void
   let epollFD: Int32
@@ -40,8 +42,12 @@ public final class ExecEngine: @unchecked Sendable {
   static let drainTime: Duration = .seconds(2)
 
   /// `stateDirectory` nil: a private directory under $TMPDIR, removed when the server closes.
-  public init(workspace: Workspace, launcher: Launcher, stateDirectory: String?, log: @escaping @Sendable (String) -> Void) {
+  public init(
+    workspace: Workspace, launcher: Launcher, stateDirectory: String?, defaultProfile: Profile = Profile.standard,
+    log: @escaping @Sendable (String) -> Void
+  ) {
     self.workspace = workspace
+    self.defaultProfile = defaultProfile
     self.launcher = launcher
     self.requestedStateDirectory = stateDirectory
     self.log = log

@@ -13,8 +13,8 @@ public enum ExecTools {
   }
 
   /// The `profile` parameter, defaulting to `name`.
-  static func profileParameter(default name: String) -> Schema.Field {
-    .optional(Schema.string("Sandbox profile (sandbox/*.json).", enum: Profile.builtIn.map(\.name), default: name))
+  static func profileParameter(default name: String, _ description: String = "Sandbox profile (sandbox/*.json).") -> Schema.Field {
+    .optional(Schema.string(description, enum: Profile.builtIn.map(\.name), default: name))
   }
 
   /// The profile a call names (or `fallback`), refused when unknown.

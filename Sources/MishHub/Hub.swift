@@ -45,6 +45,8 @@ public struct HubOptions: Sendable {
   public var stuckAfterMs: Int64 = 120_000
   /// The `mish` executable sessions run (`mish serve`).
   public var executable: String
+  /// The sandbox profiles a session may have (checked at hub_spawn; empty: not checked here).
+  public var profiles: [String] = []
   public init(executable: String) { self.executable = executable }
 }
 

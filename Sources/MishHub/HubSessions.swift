@@ -35,6 +35,9 @@ extension Hub {
   // MARK: - Spawning
 
   func spawn(task: String, base requested: String?, profile: String) async throws(ToolError) -> HubSession {
+    guard options.profiles.isEmpty || options.profiles.contains(profile) else {
+      throw ToolError(.invalidArgument, "Unknown sandbox profile \(profile)", hint: "Use one of \(options.profiles.joined(separator: ", ")).")
+    }
     let id = "s" + String(UInt32.random(in: 0..<UInt32.max), radix: 16)
     let branch = "mish/" + id
     let (session, fromPool) = try await admin { [self] () throws(ToolError) -> (HubSession, Bool) in
@@ -98,7 +101,7 @@ extension Hub {
     do throws(ChildSession.Failure) {
       child = try ChildSession(
         executable: options.executable,
-        arguments: ["serve", "--root", session.worktree, "--state-dir", stateDir, "--log-level", "warning"],
+        arguments: ["serve", "--root", session.worktree, "--state-dir", stateDir, "--profile", session.profile, "--log-level", "warning"],
         label: session.id, onExit: { [weak self, weak session] child in
           guard let self, let session else { return }
           self.childExited(session, child)

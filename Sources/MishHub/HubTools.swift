@@ -40,7 +40,7 @@ public enum HubTools {
         [
           "task": .optional(Schema.string("What the session is for (shown in hub_sessions and events).", default: "")),
           "base": .optional(Schema.string("Branch, tag or commit to start from (default: the repository's current branch).", minLength: 1)),
-          "profile": .optional(Schema.string("Sandbox profile for its commands.", default: "workspace-write")),
+          "profile": .optional(Schema.string("Sandbox profile its commands run under unless a call names one (sandbox/*.json: read-only, workspace-write, workspace-write-net, test, none).", default: "workspace-write")),
         ]),
       result: sessionSchema,
       annotations: Annotations(readOnly: false, destructive: false, idempotent: false, openWorld: false),

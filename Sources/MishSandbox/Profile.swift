@@ -97,6 +97,9 @@ extension Profile {
 
   public static func named(_ name: String) -> Profile? { builtIn.first { $0.name == name } }
 
+  /// The default profile (`defaultName`).
+  public static var standard: Profile { builtIn.first { $0.name == defaultName } ?? builtIn[0] }
+
   /// The profile as the file in sandbox/ holds it.
   public var json: JSONValue {
     var layerObject = JSONObject()

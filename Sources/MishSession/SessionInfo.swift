@@ -7,7 +7,7 @@ import MishSandbox
 /// `session/info`: what an agent should know before its first call — where it is, what confines it, which
 /// protocol versions and limits apply, and which branch and commit it works on.
 enum SessionInfo {
-  static func operation(_ workspace: Workspace, launcher: Launcher, limits: JSONObject) -> OperationSpec {
+  static func operation(_ workspace: Workspace, launcher: Launcher, defaultProfile: Profile, limits: JSONObject) -> OperationSpec {
     let layerSchema = Schema.object(
       nil,
       [
@@ -47,27 +47,27 @@ enum SessionInfo {
           "root": .string(workspace.rootPath),
           "version": .string(MishVersion.string),
           "protocol_versions": JSONValue(MCPVersions.all),
-          "sandbox": .object(sandboxLayers(launcher)),
-          "profiles": .array(profileList(launcher)),
+          "sandbox": .object(sandboxLayers(launcher, defaultProfile: defaultProfile)),
+          "profiles": .array(profileList(launcher, defaultProfile: defaultProfile)),
           "limits": .object(limits),
           "git": git.map { ["branch": JSONValue($0.branch), "head": JSONValue($0.head)] } ?? .null,
         ]
       })
   }
 
-  static func sandboxLayers(_ launcher: Launcher) -> JSONObject {
+  static func sandboxLayers(_ launcher: Launcher, defaultProfile: Profile) -> JSONObject {
     var layers: JSONObject = [
       "paths": [
         "enforced": true, "available": true, "version": "openat2",
         "reason": "Every file tool path is resolved by the kernel beneath the root fd (RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS); writes refuse .git and hard-linked files.",
       ]
     ]
-    for (key, value) in launcher.plan(Profile.named(Profile.defaultName)!).json { layers[key] = value }
+    for (key, value) in launcher.plan(defaultProfile).json { layers[key] = value }
     return layers
   }
 
-  static func profileList(_ launcher: Launcher) -> [JSONValue] {
-    let ordered = Profile.builtIn.filter { $0.name == Profile.defaultName } + Profile.builtIn.filter { $0.name != Profile.defaultName }
+  static func profileList(_ launcher: Launcher, defaultProfile: Profile) -> [JSONValue] {
+    let ordered = Profile.builtIn.filter { $0.name == defaultProfile.name } + Profile.builtIn.filter { $0.name != defaultProfile.name }
     return ordered.map { profile in
       ["name": .string(profile.name), "description": .string(profile.description), "refused": JSONValue(launcher.plan(profile).refusal)]
     }

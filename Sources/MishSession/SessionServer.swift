@@ -26,7 +26,7 @@ public enum SessionServer {
       "max_file_bytes": .int(512 << 20),
     ]
     return Registry(
-      [SessionInfo.operation(workspace, launcher: exec.launcher, limits: limits)] + FileTools.operations(workspace)
+      [SessionInfo.operation(workspace, launcher: exec.launcher, defaultProfile: exec.defaultProfile, limits: limits)] + FileTools.operations(workspace)
         + ExecTools.operations(exec) + GitTools.operations(GitSession(workspace: workspace)))
   }
 

@@ -16,7 +16,13 @@ import Testing
     (["schemas", "--check"], .schemas(directory: "schemas", check: true)),
     (["schemas", "out"], .schemas(directory: "out", check: false)),
     (["profiles", "--check"], .profiles(directory: "sandbox", check: true)),
+    (["serve", "--profile", "test"], .serve(root: ".", logLevel: "info", maxFrameBytes: nil, profile: "test")),
     (["demo"], .demo(directory: nil)),
+    (["hub"], .hub(repo: ".", pool: 2, logLevel: "info", stuckAfterMs: 120_000)),
+    (["hub", "--repo", "/r", "--pool=0", "--stuck-after-ms", "500"], .hub(repo: "/r", pool: 0, logLevel: "info", stuckAfterMs: 500)),
+    (["hub", "status", "--json"], .hubStatus(repo: ".", json: true)),
+    (["hub", "status", "--repo", "/r"], .hubStatus(repo: "/r", json: false)),
+    (["connect", "--session", "s1", "--repo", "/r"], .connect(session: "s1", repo: "/r")),
     (["--help"], .help), (["-h"], .help), (["--version"], .version),
   ])
   func parses(arguments: [String], expected: Command) throws {
@@ -33,6 +39,9 @@ import Testing
     (["serve", "--max-frame-bytes", "12"], "--max-frame-bytes needs a number of at least 1024, got 12"),
     (["call"], "call needs a METHOD"),
     (["call", "a", "{}", "more"], "call takes METHOD and at most one JSON argument"),
+    (["connect"], "connect needs --session ID"),
+    (["hub", "--pool", "100"], "--pool needs a number from 0 to 64, got 100"),
+    (["hub", "status", "extra"], "hub status does not take the argument extra"),
   ])
   func rejects(arguments: [String], message: String) {
     #expect {

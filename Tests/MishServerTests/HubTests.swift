@@ -146,6 +146,18 @@ final class HubTests {
     _ = try sessionCall(hub, other, "fs/write", ["path": "src/a.txt", "content": "now mine\n"])
   }
 
+  @Test func aSessionsProfileConfinesItsCommands() throws {
+    let hub = try startHub(try repository())
+    let reader = try ok(hub, "hub/spawn", ["task": "look only", "profile": "read-only"])["session_id"]?.stringValue ?? ""
+    let info = try sessionCall(hub, reader, "session/info", [:])
+    #expect(info["profiles"]?.arrayValue?.first?["name"]?.stringValue == "read-only", "the session's profile comes first: \(info)")
+    let write = try sessionCall(hub, reader, "exec/run", ["command": "echo x > written.txt && echo WROTE || echo REFUSED"])
+    #expect(write["stdout"]?["text"]?.stringValue == "REFUSED\n", "\(write)")
+    #expect(write["profile"]?.stringValue == "read-only")
+    let unknown = try refused(hub, "hub/spawn", ["profile": "wide-open"])
+    #expect(unknown["code"]?.stringValue == "invalid_argument" && unknown["hint"]?.stringValue?.contains("workspace-write") == true)
+  }
+
   @Test func overlapIsReportedBeforeSubmit() throws {
     let hub = try startHub(try repository())
     let first = try spawn(hub, "one")

@@ -43,7 +43,7 @@ extension ExecTools {
           "timeout_ms": .optional(Schema.integer("Kill the whole process tree after this long (default: the profile's, 300000 for workspace-write).", minimum: 1)),
           "yield_ms": .optional(Schema.integer("Return after this long even if the command still runs (it keeps running; poll with process_read).", minimum: 0, maximum: 600_000, default: 10_000)),
           "max_output_bytes": .optional(Schema.integer("Bytes of each stream kept in the result (head + tail); the full log is always kept.", minimum: 256, maximum: ExecEngine.maxCaptureBytes, default: ExecEngine.defaultCaptureBytes)),
-          "profile": profileParameter(default: Profile.defaultName),
+          "profile": profileParameter(default: Profile.defaultName, "Sandbox profile (sandbox/*.json); default: the session's (mish serve --profile), else workspace-write."),
         ]),
       result: Schema.object(nil, stateFields),
       annotations: Annotations(readOnly: false, destructive: true, idempotent: false, openWorld: true),
@@ -64,7 +64,7 @@ extension ExecTools {
         } else {
           throw ToolError(.invalidArgument, "No command given", hint: "Pass argv, e.g. [\"ls\", \"-la\"], or command, e.g. \"make test 2>&1 | tail\".")
         }
-        let profile = try chosenProfile(args, default: Profile.defaultName)
+        let profile = try chosenProfile(args, default: engine.defaultProfile.name)
         let cwd = try engine.workspace.directoryPath(args.string("cwd") ?? "", doing: "run a command in")
         var extra: [String: JSONValue] = [:]
         for (name, value) in args["env"]?.objectValue ?? [:] { extra[name] = value }
