@@ -89,6 +89,52 @@ bench_peer() {
   PEER_MCP_VERSION="$("$BENCH_VENV/bin/pip" show mcp 2>/dev/null | sed -n 's/^Version: //p')"
 }
 
+# The git benchmarks' repository (made once, kept while its stamp matches): src/gentree.py's files of about 1 KB
+# (100 a directory, three levels deep), every mtime 2020-01-01 (older than the index written next, so no entry is
+# racily clean), one commit with fixed names and dates on `main`, objects packed, gc.auto off.
+# Sets GIT_REPO (default $BENCH_OUT/git-repo; $GIT_REPO.expect.json holds the generator's counts).
+bench_git_repo() { # files seed
+  local files="$1" seed="$2"
+  GIT_REPO="$BENCH_OUT/git-repo"
+  local stamp="files=$files seed=$seed size=1024 v1"
+  local g=(git -C "$GIT_REPO")
+  if [ -d "$GIT_REPO/.git" ] && [ "$(cat "$GIT_REPO.stamp" 2>/dev/null)" = "$stamp" ]; then return 0; fi
+  bench_apt git python3
+  log "generating a repository of $files files in $GIT_REPO (seed $seed)"
+  rm -rf "$GIT_REPO" "$GIT_REPO.stamp" "$GIT_REPO.expect.json"
+  python3 "$BENCH_DIR/src/gentree.py" "$GIT_REPO" --files "$files" --seed "$seed" --size 1024 --rare 0 --handlers 0 \
+    --mtime 1577836800 >/dev/null
+  "${g[@]}" init -q -b main
+  "${g[@]}" config user.name bench
+  "${g[@]}" config user.email bench@example.invalid
+  "${g[@]}" config gc.auto 0 # no background gc after the big commit (it would run during the measurements)
+  log "git add + commit + repack ($files files)"
+  "${g[@]}" add -A
+  GIT_AUTHOR_DATE="2020-01-01T00:00:00Z" GIT_COMMITTER_DATE="2020-01-01T00:00:00Z" \
+    "${g[@]}" commit -q -m "generated: $files files, seed $seed"
+  "${g[@]}" repack -adq # a real repository's objects are packed, not 100k loose files
+  echo "$stamp" >"$GIT_REPO.stamp"
+}
+
+# A deterministic 4096-byte text file of short lines (the RPC benchmarks' file), written to PATH.
+bench_f4k() { # path
+  python3 - "$1" <<'EOF'
+import random, sys
+rng = random.Random(4096)
+words = "the quick brown fox jumps over a lazy dog while parsing render state value index count".split()
+out = ""
+while True:
+    line = " ".join(rng.choice(words) for _ in range(rng.randint(4, 12))) + "\n"
+    if len(out) + len(line) > 4096 - 40:
+        break
+    out += line
+tail = "end of the four kilobyte benchmark file "
+out += tail + "." * (4096 - len(out) - len(tail) - 1) + "\n"
+assert len(out.encode()) == 4096, len(out)
+open(sys.argv[1], "w").write(out)
+EOF
+}
+
 # One line describing the machine and the moment, for the results.
 bench_context() {
   local rev

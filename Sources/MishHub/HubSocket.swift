@@ -154,11 +154,13 @@ final class HubSocket: @unchecked Sendable {
       } catch {
         reply = ["jsonrpc": "2.0"]
         if method == "tools/call" {
-          // An operation failure is a tool result on the MCP face.
-          reply["result"] = [
-            "content": [["type": "text", "text": .string("error: \(error.message)\nhint: \(error.hint)")]],
+          // An operation failure is a tool result on the MCP face, shaped as the session's own would be.
+          var result: JSONObject = [
+            "content": [["type": "text", "text": .string("error \(error.code.rawValue): \(error.message)\nhint: \(error.hint)")]],
             "structuredContent": ["error": error.json], "isError": true,
           ]
+          if params["_meta"]?["io.modelcontextprotocol/protocolVersion"] != nil { result["resultType"] = "complete" }
+          reply["result"] = .object(result)
         } else {
           reply["error"] = ["code": -32000, "message": .string(error.message), "data": error.json]
         }

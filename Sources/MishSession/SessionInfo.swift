@@ -38,6 +38,22 @@ enum SessionInfo {
                   "branch": .required(Schema.nullable(Schema.string("Checked-out branch; null when HEAD is detached."))),
                   "head": .required(Schema.nullable(Schema.string("Commit HEAD points at; null in a repository with no commits."))),
                 ]))),
+          "hub": .optional(
+            Schema.object(
+              "Present when the session runs under mish hub (added by the hub): who it is there and the shared decisions log.",
+              [
+                "session_id": .required(Schema.string()), "task": .required(Schema.string()),
+                "branch": .required(Schema.string()), "base": .required(Schema.string("The commit the session branched from.")),
+                "decisions": .required(
+                  Schema.array(
+                    "Every decision recorded with hub_decisions, oldest first.",
+                    of: Schema.object(
+                      nil,
+                      [
+                        "decision_id": .required(Schema.integer()), "time_ms": .required(Schema.integer()),
+                        "author": .required(Schema.string("The session that wrote it, or hub.")), "text": .required(Schema.string()),
+                      ]))),
+              ])),
         ]),
       annotations: .readOnly, isQuick: true,
       render: render,

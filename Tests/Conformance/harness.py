@@ -1,8 +1,9 @@
 """Shared fixtures for the MCP conformance suite.
 
-The suite drives `mish serve --root DIR` two ways:
+The suite drives `mish serve --root DIR` (and, in test_hub.py, `mish hub` and `mish connect`) two ways:
 
-- through the official MCP Python SDK (`mcp` on PyPI) over stdio, in either protocol era (`mcp_session`);
+- through the official MCP Python SDK (`mcp` on PyPI) over stdio, in either protocol era (`mcp_session`; its
+  `args` run another mish command instead of `serve`);
 - through `RawServer`, a small blocking JSON-lines client, for checks the SDK would hide (version negotiation,
   error codes, `resultType`, stdout hygiene).
 
@@ -17,7 +18,7 @@ import queue
 import re
 import subprocess
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -193,16 +194,20 @@ def _innermost(error: BaseException) -> BaseException:
 
 
 @asynccontextmanager
-async def mcp_session(root: Path, era: str, logs: Path) -> AsyncIterator[Harness]:
-    """Spawns `mish serve --root ROOT` and connects the SDK client in `era` ("legacy" or "modern")."""
-    params = StdioServerParameters(command=mish_bin(), args=["serve", "--root", str(root)])
+async def mcp_session(
+    root: Path, era: str, logs: Path, *, args: Sequence[str] | None = None, log_name: str = "stderr"
+) -> AsyncIterator[Harness]:
+    """Spawns `mish serve --root ROOT` (or `mish ARGS`, e.g. `hub --repo R` or `connect --session ID --repo R`) and
+    connects the SDK client in `era` ("legacy" or "modern"). Its stderr goes to `logs/LOG_NAME-...log`."""
+    argv = list(args) if args is not None else ["serve", "--root", str(root)]
+    params = StdioServerParameters(command=mish_bin(), args=argv)
     stream_errors: list[Exception] = []
 
     async def on_message(message: Any) -> None:
         if isinstance(message, Exception):
             stream_errors.append(message)
 
-    log_path = logs / f"stderr-{era}-{os.getpid()}-{id(stream_errors)}.log"
+    log_path = logs / f"{log_name}-{era}-{os.getpid()}-{id(stream_errors)}.log"
     try:
         with open(log_path, "w") as errlog:
             async with stdio_client(params, errlog=errlog) as (read, write):

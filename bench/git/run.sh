@@ -4,8 +4,9 @@
 #
 #   bench/git/run.sh            (env: GIT_FILES=100000 GIT_SEED=1 GIT_N=20 GIT_PEER_N=10 GIT_ROUNDS=3, and lib.sh's)
 #
-# The repository (bench/out/git-repo, made once and kept): src/gentree.py's files of about 1 KB (100 a directory,
-# three levels deep), every mtime set in the past, one commit with fixed names and dates, packed, gc.auto off.
+# The repository (bench/out/git-repo, made once and kept; lib.sh's bench_git_repo): src/gentree.py's files of about
+# 1 KB (100 a directory, three levels deep), every mtime set in the past, one commit with fixed names and dates,
+# packed, gc.auto off.
 # Two states, each measured GIT_ROUNDS times, every tool in turn per round (each figure is the median over rounds):
 #   clean: `git reset --hard` + `git clean -fdq`;
 #   dirty: src/gitchanges.py: 60 files modified, 20 deleted, 20 new untracked ones (deterministic for the seed).
@@ -41,26 +42,9 @@ bench_mish
 bench_require_method git/status || exit 2
 bench_require_method git/diff || exit 2
 
-REPO="$BENCH_OUT/git-repo"
-STAMP="files=$FILES seed=$SEED size=1024 v1"
+bench_git_repo "$FILES" "$SEED"
+REPO="$GIT_REPO"
 G=(git -C "$REPO")
-if [ ! -d "$REPO/.git" ] || [ "$(cat "$REPO.stamp" 2>/dev/null)" != "$STAMP" ]; then
-  log "generating a repository of $FILES files in $REPO (seed $SEED)"
-  rm -rf "$REPO" "$REPO.stamp" "$REPO.expect.json"
-  # mtime 2020-01-01: older than the index written next, so no entry is racily clean.
-  python3 "$BENCH_DIR/src/gentree.py" "$REPO" --files "$FILES" --seed "$SEED" --size 1024 --rare 0 --handlers 0 \
-    --mtime 1577836800 >/dev/null
-  "${G[@]}" init -q -b main
-  "${G[@]}" config user.name bench
-  "${G[@]}" config user.email bench@example.invalid
-  "${G[@]}" config gc.auto 0 # no background gc after the big commit (it would run during the measurements)
-  log "git add + commit + repack ($FILES files)"
-  "${G[@]}" add -A
-  GIT_AUTHOR_DATE="2020-01-01T00:00:00Z" GIT_COMMITTER_DATE="2020-01-01T00:00:00Z" \
-    "${G[@]}" commit -q -m "generated: $FILES files, seed $SEED"
-  "${G[@]}" repack -adq # a real repository's objects are packed, not 100k loose files
-  echo "$STAMP" >"$REPO.stamp"
-fi
 
 # The peer, in a venv of its own (its MCP SDK need not match filesystem-mcp's). PEER_SKIP holds why it is not run.
 PEER_SKIP=""

@@ -20,22 +20,7 @@ bench_apt util-linux # taskset
 
 ROOT="$BENCH_OUT/rpc-root"
 mkdir -p "$ROOT"
-# A deterministic 4096-byte text file of short lines.
-python3 - "$ROOT/f4k.txt" <<'EOF'
-import random, sys
-rng = random.Random(4096)
-words = "the quick brown fox jumps over a lazy dog while parsing render state value index count".split()
-out = ""
-while True:
-    line = " ".join(rng.choice(words) for _ in range(rng.randint(4, 12))) + "\n"
-    if len(out) + len(line) > 4096 - 40:
-        break
-    out += line
-tail = "end of the four kilobyte benchmark file "
-out += tail + "." * (4096 - len(out) - len(tail) - 1) + "\n"
-assert len(out.encode()) == 4096, len(out)
-open(sys.argv[1], "w").write(out)
-EOF
+bench_f4k "$ROOT/f4k.txt" # a deterministic 4096-byte text file of short lines (lib.sh)
 
 RESULTS="$BENCH_OUT/rpc.jsonl"
 : >"$RESULTS"
