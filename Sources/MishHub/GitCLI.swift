@@ -61,6 +61,22 @@ struct GitCLI: Sendable {
     return text
   }
 
+  /// `run`, tried again a few times when git found one of its lock files taken (a pool refill's `worktree add`
+  /// runs beside a spawn's ref and worktree admin).
+  @discardableResult
+  func runRetryingLocks(_ arguments: [String], in directory: String? = nil) throws(Failure) -> String {
+    var attempt = 0
+    while true {
+      do throws(Failure) {
+        return try run(arguments, in: directory)
+      } catch {
+        attempt += 1
+        guard attempt < 5, error.stderr.contains(".lock") else { throw error }
+        usleep(useconds_t(20_000 * attempt))
+      }
+    }
+  }
+
   /// The commit a revision names, or nil when it names none.
   func commit(_ revision: String) -> String? {
     try? run(["rev-parse", "--verify", "--quiet", "--end-of-options", revision + "^{commit}"])

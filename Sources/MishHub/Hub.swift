@@ -74,6 +74,8 @@ public final class Hub: @unchecked Sendable {
   var lastSeq = 0
   /// Repository-wide git admin (worktree add/remove, branch creation) one at a time.
   let adminQueue = DispatchQueue(label: "mish.hub.git-admin")
+  /// Pool refills (whole checkouts, seconds on a large repository) run apart, so a spawn never waits behind one.
+  let poolQueue = DispatchQueue(label: "mish.hub.pool")
 
   public struct Failure: Error, CustomStringConvertible {
     public let description: String

@@ -68,14 +68,14 @@ extension Hub {
       do throws(GitCLI.Failure) {
         if let taken, taken.commit == base {
           // The prepared tree already holds the base: only HEAD moves, no file is touched.
-          try git.run(["branch", "--no-track", branch, base])
-          try git.run(["symbolic-ref", "HEAD", "refs/heads/" + branch], in: path)
+          try git.runRetryingLocks(["branch", "--no-track", branch, base])
+          try git.runRetryingLocks(["symbolic-ref", "HEAD", "refs/heads/" + branch], in: path)
         } else if taken != nil {
-          try git.run(["switch", "--no-guess", "-c", branch, base], in: path)
+          try git.runRetryingLocks(["switch", "--no-guess", "-c", branch, base], in: path)
         } else {
-          try git.run(["worktree", "add", "-b", branch, path, base])
+          try git.runRetryingLocks(["worktree", "add", "-b", branch, path, base])
         }
-        try git.run(["worktree", "lock", "--reason", "mish session \(id)", path])
+        try git.runRetryingLocks(["worktree", "lock", "--reason", "mish session \(id)", path])
       } catch {
         setState(session, .failed, reason: error.description)
         throw Self.gitError(error, doing: "prepare the worktree for \(id)")
@@ -133,13 +133,13 @@ extension Hub {
       return true
     }
     guard start else { return }
-    adminQueue.async { [self] in
+    poolQueue.async { [self] in
       defer { lock.withLock { poolFilling = false } }
       while lock.withLock({ pool.count }) < options.poolSize {
         guard let commit = git.commit(targetBranch) else { return }
         let path = nextWorktreePath()
         do throws(GitCLI.Failure) {
-          try git.run(["worktree", "add", "--detach", path, commit])
+          try git.runRetryingLocks(["worktree", "add", "--detach", path, commit])
         } catch {
           log("warning: cannot prepare a pooled worktree: \(error)")
           return

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turns a benchmark's raw JSON lines (rtclient's summaries plus context lines) into a Markdown table with ratios.
 
-    summarize.py rpc|grep|edit|exec|git RESULTS.jsonl
+    summarize.py rpc|grep|edit|exec|git|hub RESULTS.jsonl
 
 When a label/phase was measured in several rounds, each figure is the median over the rounds.
 """
@@ -245,10 +245,125 @@ def git(context, m):
     return lines
 
 
+def hub(context, m):
+    lines = ["## Hub (spawn to ready, routing overhead under load, memory per idle session)", ""] + header(context)
+    one = lambda label: next(iter(context.get(label, [])), None)
+    fill = one("pool-fill")
+    if fill:
+        lines += ["", f"The pool of {fill['trees']} worktrees filled in {fill['seconds']:.1f} s after the hub started "
+                  f"(per worktree: {', '.join(f'{x:.1f}' for x in fill['per_tree_s'])} s)."]
+    lines += ["", "| spawn | n | p50 ms | max ms | min ms | request → session.spawned (p50) | → session.ready | "
+              "→ reply |",
+              "|---|---|---|---|---|---|---|---|"]
+    rows = (("spawn-pool", "spawn", "mish hub/spawn, pool full (from the pool)"),
+            ("spawn-pool-empty", "spawn", "mish hub/spawn, pool empty"),
+            ("spawn-back-to-back", "spawn", "mish hub/spawn, back to back (from the pool, refill running)"),
+            ("cli-worktree-add", "exec", "`git worktree add -b BRANCH PATH COMMIT` (whole command)"),
+            ("hub-refill", "refill", "the hub's pool refill after each pool-full spawn (in the background)"))
+    for label, phase, name in rows:
+        r = m.get((label, phase))
+        if not r:
+            continue
+        split = next((x for x in context.get("spawn-split", []) if x["group"] == label), {})
+        lines.append(f"| {name} | {r['n']} | {ms(r['p50_ms'])} | {ms(r['max_ms'])} | {ms(r['min_ms'])} | "
+                     + " | ".join(f"{ms(split[k])}" if k in split else "—" for k in
+                                  ("request_to_spawned_ms", "spawned_to_ready_ms", "ready_to_reply_ms")) + " |")
+    pool, cli = m.get(("spawn-pool", "spawn")), m.get(("cli-worktree-add", "exec"))
+    if pool and cli:
+        met = "met" if pool["max_ms"] <= 50 else "met at p50, not at max" if pool["p50_ms"] <= 50 else "not met"
+        lines += ["", "| ratio | p50 | max | target |", "|---|---|---|---|",
+                  f"| mish hub/spawn from the pool / git worktree add | {ratio(pool['p50_ms'], cli['p50_ms'])} | "
+                  f"{ratio(pool['max_ms'], cli['max_ms'])} | ≤ 50 ms from the pool: {ms(pool['p50_ms'])} ms p50, "
+                  f"{ms(pool['max_ms'])} ms max ({met}) |"]
+        refill = m.get(("hub-refill", "refill"))
+        if refill:
+            lines.append(f"| the hub's own refill (its checkout) / git worktree add | "
+                         f"{ratio(refill['p50_ms'], cli['p50_ms'])} | {ratio(refill['max_ms'], cli['max_ms'])} | |")
+    if not m.get(("spawn-pool-empty", "spawn")):
+        lines += ["", "No spawn found the pool empty (session.ready's from_pool was true for every one)."]
+    short = {"spawn-pool": "pool full", "spawn-pool-empty": "pool empty", "spawn-back-to-back": "back to back",
+             "cli-worktree-add": "git worktree add", "hub-refill": "the hub's refill"}
+    lines += ["", "Each spawn (ms, in order): " + "; ".join(
+        f"{short[label]}: " + ", ".join(ms(x) for x in m[(label, phase)]["samples_ms"])
+        for label, phase, _ in rows if (label, phase) in m) + "."]
+    chk = one("check-spawn")
+    if chk:
+        lines += ["", f"Checked: {chk['sessions']} spawn replies with state ready and branch mish/<id>; hub/sessions "
+                  f"lists them ready with a pid; git lists each worktree locked, on refs/heads/mish/<id> at the base "
+                  f"{chk['base'][:12]} ({chk['worktrees']} worktrees with the pool's; about {chk['disk_used_gb']} GB "
+                  "of disk for them)."]
+
+    lines += ["", "| fs/read of a 4 KB file | state | n × rounds | p50 ms | p99 ms | mean ms | max ms |",
+              "|---|---|---|---|---|---|---|"]
+    names = {"hub-call": "hub/call → the session's server", "direct": "direct: `mish serve --root WORKTREE` of its own"}
+    for phase in ("idle", "load"):
+        for label in ("hub-call", "direct"):
+            r = m.get((label, phase))
+            if r:
+                lines.append(f"| {names[label]} | {phase} | {r['n']} × {r['rounds']} | {ms(r['p50_ms'])} | "
+                             f"{ms(r['p99_ms'])} | {ms(r['mean_ms'])} | {ms(r['max_ms'])} |")
+    lines += ["", "| hub/call − direct | p50 | p99 | mean | target |", "|---|---|---|---|---|"]
+    for phase in ("idle", "load"):
+        h, d = m.get(("hub-call", phase)), m.get(("direct", phase))
+        if h and d:
+            target = f"hub/call p99 ≤ 5 ms: {ms(h['p99_ms'])} ms ({'met' if h['p99_ms'] <= 5 else 'not met'})" \
+                if phase == "load" else ""
+            lines.append(f"| {phase} | {h['p50_ms'] - d['p50_ms']:+.3f} ms | {h['p99_ms'] - d['p99_ms']:+.3f} ms | "
+                         f"{h['mean_ms'] - d['mean_ms']:+.3f} ms | {target} |")
+    ld = one("load")
+    if ld:
+        gap = f"the next sent {ld['gap_ms']:g} ms after each reply" if ld["gap_ms"] else "the next sent on each reply"
+        lines += ["", f"Load: {ld['sessions']} sessions, each with one fs/read of a {ld['load_file_bytes']:,}-byte file "
+                  f"in flight at all times through the hub's socket ({gap}): {ld['calls_per_s']:,.0f} calls/s over "
+                  f"{ld['seconds']:.0f} s, p50 {ms(ld['p50_ms'])} ms, p99 {ms(ld['p99_ms'])} ms, max "
+                  f"{ms(ld['max_ms'])} ms as the load generator saw them; CPU {ld['cpu_busy_pct']:.0f} % busy "
+                  f"({ld['cores']} cores) while measuring; load average {ld['loadavg_start']:.1f} → "
+                  f"{ld['loadavg_end']:.1f}."]
+        cpu, secs = ld.get("cpu_seconds"), ld.get("measure_seconds")
+        h = m.get(("hub-call", "load"))
+        if cpu and secs and h:
+            routed = ld["calls_per_s"] * secs + h["n"] * h["rounds"]
+            lines[-1] += (f" CPU time over the {secs:.1f} s measured: " + ", ".join(
+                f"{k.replace('_', ' ')} {v:.1f} s" for k, v in cpu.items()) + f"; about {routed:,.0f} calls went "
+                f"through the hub, {cpu['hub'] / routed * 1e6:.0f} µs of hub CPU and "
+                f"{cpu['sessions'] / routed * 1e6:.0f} µs of session-server CPU per call.")
+
+    mem = context.get("mem-idle", []) + context.get("mem-after-load", [])
+    if mem:
+        mb = lambda kb: f"{kb / 1024:.1f}"
+        lines += ["", "| memory (MB) | sessions | VmRSS per session, mean | max | min | its RssAnon, mean | its PSS, "
+                  "mean | processes under the servers | hub VmRSS | hub RssAnon | hub threads |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for c in mem:
+            when = "idle (only spawned)" if c["label"] == "mem-idle" else "after the load"
+            under = str(c["descendants"]) + (f" ({', '.join(f'{k} ×{v}' for k, v in c['descendant_names'].items())})"
+                                             if c["descendants"] else "")
+            lines.append(f"| {when} | {c['sessions']} | **{mb(c['mean_kb'])}** | {mb(c['max_kb'])} | "
+                         f"{mb(c['min_kb'])} | {mb(c['anon_mean_kb'])} | {mb(c['pss_mean_kb'])} | {under} | "
+                         f"{mb(c['hub_kb'])} (peak {mb(c['hub_hwm_kb'])}) | {mb(c['hub_anon_kb'])} | "
+                         f"{c['hub_threads']} |")
+        idle = next((c for c in mem if c["label"] == "mem-idle"), None)
+        if idle:
+            lines += ["", f"Target ≤ 15 MB per idle session: mean {mb(idle['mean_kb'])} MB, max {mb(idle['max_kb'])} MB "
+                      f"({'met' if idle['max_kb'] <= 15 * 1024 else 'not met'}). Each figure sums over the "
+                      "session's `mish serve` and every process under it. VmRSS counts the pages of the mish binary "
+                      "and shared libraries in every session; RssAnon is what each process allocated itself; PSS "
+                      "divides shared pages among the processes that map them."]
+    ex = one("hub-exit")
+    if ex:
+        lines += ["", f"The hub exited {ex['seconds']} s after its input closed" if not ex["killed"]
+                  else "The hub did not exit within 60 s of its input closing (killed)."]
+        lines[-1] += "."
+    lines += ["", "Spawn times are client round trips of hub/spawn on the hub's stdio; the split comes from the hub's "
+              "own events (ms clock). The CLI figure is the whole `git worktree add` (a full checkout); a spawn from "
+              "the pool only moves a prepared worktree's HEAD to a new branch and starts its server."]
+    return lines
+
+
 def main():
     kind, path = sys.argv[1], sys.argv[2]
     context, merged = load(path)
-    print("\n".join({"rpc": rpc, "grep": grep, "edit": edit, "exec": exec_, "git": git}[kind](context, merged)))
+    print("\n".join({"rpc": rpc, "grep": grep, "edit": edit, "exec": exec_, "git": git, "hub": hub}[kind](context, merged)))
 
 
 if __name__ == "__main__":
