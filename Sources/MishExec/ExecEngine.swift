@@ -181,6 +181,11 @@ public final class ExecEngine: @unchecked Sendable {
     return try outcome.get()
   }
 
+  /// Runs heavy work (reading and parsing reports and logs) on a global queue, off the cooperative pool.
+  static func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in DispatchQueue.global().async { continuation.resume(returning: body()) } }
+  }
+
   func register(_ fd: Int32, _ process: ManagedProcess, _ source: Source) {
     registrations[fd] = (process, source)
     _ = mish_epoll_add(epollFD, fd)

@@ -14,6 +14,8 @@ struct TestAttempt: Sendable {
   var notes: [String]
   var commandText: String
   var durationMs: Int
+  /// Both streams interleaved (the combined log's last 8 MB), for diagnostics, excerpts and the log tail.
+  var output: String
 
   /// Reports and logs are read up to this size; a bigger one is a problem note, not a crash.
   static let readLimit = 64 << 20
@@ -58,11 +60,18 @@ struct TestAttempt: Sendable {
       return (exit, result["duration_ms"]?.intValue ?? 0, process.launched.scratchFD)
     }
     let scratchDirectory = ScratchDirectory(fd: scratchFD, name: scratch ?? "")
-    defer { scratchDirectory.remove() }
-    if context.isCancelled { throw ToolError(.cancelled, "The run was cancelled and killed", hint: "Nothing else was changed.") }
-    var attempt = TestAttempt(process: process, exit: exit, report: nil, notes: [], commandText: text, durationMs: duration)
-    if scratch != nil { attempt.readReport(invocation.report, runner: runner, scratch: scratchDirectory) }
-    return attempt
+    if context.isCancelled {
+      scratchDirectory.remove()
+      throw ToolError(.cancelled, "The run was cancelled and killed", hint: "Nothing else was changed.")
+    }
+    // Reports and logs can be large: read and parse them off the cooperative pool.
+    return await ExecEngine.offPool {
+      defer { scratchDirectory.remove() }
+      var attempt = TestAttempt(process: process, exit: exit, report: nil, notes: [], commandText: text, durationMs: duration, output: "")
+      attempt.output = attempt.combinedText()
+      if scratch != nil { attempt.readReport(invocation.report, runner: runner, scratch: scratchDirectory) }
+      return attempt
+    }
   }
 
   /// Reads and parses what the run left, per its report source; falls back to text with a note.

@@ -170,7 +170,7 @@ public final class Hub: @unchecked Sendable {
         "SELECT seq, time_ms, kind, session_id, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?", [.int(Int64(since)), .int(Int64(limit))]
       ).rows
     } catch {
-      throw ToolError(.io, error.description, hint: "The hub's journal (.mish/hub.db) could not be read; check the disk.")
+      throw error.toolError
     }
     var events: [JSONValue] = []
     var next = since

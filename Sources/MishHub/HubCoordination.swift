@@ -7,11 +7,9 @@ extension Hub {
 
   func liveLeases() throws(ToolError) -> [Lease] {
     do throws(Journal.Failure) {
-      return try journal.query("SELECT id, session_id, pattern, exclusive, expires_ms FROM leases WHERE expires_ms > ? ORDER BY id", [.int(Self.nowMs())]).rows.map { row in
-        Lease(id: row[0].int ?? 0, sessionID: row[1].text ?? "", pattern: row[2].text ?? "", exclusive: row[3].int == 1, expiresMs: Int64(row[4].int ?? 0))
-      }
+      return try journal.query("SELECT \(Lease.columns) FROM leases WHERE expires_ms > ? ORDER BY id", [.int(Self.nowMs())]).rows.map(Lease.init(row:))
     } catch {
-      throw ToolError(.io, error.description, hint: "The hub's journal (.mish/hub.db) could not be read; check the disk.")
+      throw error.toolError
     }
   }
 
@@ -47,10 +45,7 @@ extension Hub {
     let outcome: (granted: [Lease], conflicts: [Lease])
     do throws(Journal.Failure) {
       outcome = try journal.transaction { (transaction) throws(Journal.Failure) -> ([Lease], [Lease]) in
-        let rows = try transaction.query("SELECT id, session_id, pattern, exclusive, expires_ms FROM leases WHERE expires_ms > ?", [.int(Self.nowMs())]).rows
-        let leases = rows.map { row in
-          Lease(id: row[0].int ?? 0, sessionID: row[1].text ?? "", pattern: row[2].text ?? "", exclusive: row[3].int == 1, expiresMs: Int64(row[4].int ?? 0))
-        }
+        let leases = try transaction.query("SELECT \(Lease.columns) FROM leases WHERE expires_ms > ?", [.int(Self.nowMs())]).rows.map(Lease.init(row:))
         var conflicts: [Lease] = []
         for pattern in patterns {
           conflicts += LeaseRules.conflicts(pattern: pattern, exclusive: exclusive, session: id, leases: leases, nowMs: Self.nowMs())
@@ -68,7 +63,7 @@ extension Hub {
         return (granted, [])
       }
     } catch {
-      throw ToolError(.io, error.description, hint: "The hub's journal (.mish/hub.db) refused the write; check the disk.")
+      throw error.toolError
     }
     if outcome.conflicts.isEmpty {
       record("lease.granted", session: id, ["patterns": .array(patterns.map(JSONValue.string)), "exclusive": .bool(exclusive), "ttl_s": .int(ttlSeconds)])
@@ -95,7 +90,7 @@ extension Hub {
       record("lease.released", session: id, ["patterns": patterns.map { .array($0.map(JSONValue.string)) } ?? "all", "count": .int(before - after)])
       return .object(["released": .int(before - after)])
     } catch {
-      throw ToolError(.io, error.description, hint: "The hub's journal (.mish/hub.db) refused the write; check the disk.")
+      throw error.toolError
     }
   }
 
@@ -134,7 +129,7 @@ extension Hub {
       record("decision", session: author == "hub" ? nil : author, ["decision_id": .int(Int(row.lastID)), "text": .string(text)])
       return .object(["decision_id": .int(Int(row.lastID)), "author": .string(author), "time_ms": .int(Int(time)), "text": .string(text)])
     } catch {
-      throw ToolError(.io, error.description, hint: "The hub's journal (.mish/hub.db) refused the write; check the disk.")
+      throw error.toolError
     }
   }
 

@@ -58,7 +58,7 @@ extension Hub {
           [.text(id), .text("provisioning"), .text(branch), .text(path), .text(base), .text(task), .text(profile), .int(created), .int(created)])
       } catch {
         if let taken { lock.withLock { pool.append(taken) } }
-        throw ToolError(.io, error.description, hint: "The hub's journal (.mish/hub.db) refused the write; check the disk.")
+        throw error.toolError
       }
       lock.withLock {
         sessions[id] = session

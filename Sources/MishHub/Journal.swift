@@ -1,6 +1,7 @@
 import CSQLite
 import Foundation
 import MishJSON
+import MishRPC
 
 /// The hub's durable state in one SQLite database (WAL) under `.mish/`: sessions, the event log, leases and the
 /// decisions log. Every write is a committed transaction before the hub acts on it, so a `kill -9` loses nothing
@@ -17,6 +18,11 @@ public final class Journal: @unchecked Sendable {
 
   public struct Failure: Error, CustomStringConvertible {
     public let description: String
+
+    /// The failure as a tool error (io_error), with what to do next.
+    var toolError: ToolError {
+      ToolError(.io, description, hint: "The hub's journal (.mish/hub.db) could not be read or written; check the disk (df, permissions) and retry.")
+    }
   }
 
   let database: OpaquePointer

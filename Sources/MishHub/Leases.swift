@@ -10,6 +10,23 @@ struct Lease: Sendable, Equatable {
   var exclusive: Bool
   var expiresMs: Int64
 
+  /// The columns every lease query selects, in `init(row:)`'s order.
+  static let columns = "id, session_id, pattern, exclusive, expires_ms"
+
+  init(id: Int, sessionID: String, pattern: String, exclusive: Bool, expiresMs: Int64) {
+    self.id = id
+    self.sessionID = sessionID
+    self.pattern = pattern
+    self.exclusive = exclusive
+    self.expiresMs = expiresMs
+  }
+
+  init(row: [Journal.Value]) {
+    self.init(
+      id: row[0].int ?? 0, sessionID: row[1].text ?? "", pattern: row[2].text ?? "", exclusive: row[3].int == 1,
+      expiresMs: Int64(row[4].int ?? 0))
+  }
+
   var json: JSONValue {
     .object([
       "lease_id": .int(id), "session_id": .string(sessionID), "pattern": .string(pattern), "exclusive": .bool(exclusive),

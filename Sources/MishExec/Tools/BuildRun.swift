@@ -50,8 +50,8 @@ extension ExecTools {
         let build = try await TestAttempt.run(
           invocation, scratch: nil, runner: .command, engine: engine, profile: profile, timeoutMs: args.int("timeout_ms"),
           context: context, progress: nil)
-        let output = build.combinedText()
-        let diagnostics = Diagnostics.parse(output)
+        let output = build.output
+        let diagnostics = await ExecEngine.offPool { Diagnostics.parse(output) }
         let succeeded = build.exit.code == 0 && !build.exit.timedOut
         var notes: [String] = []
         if !succeeded {
@@ -73,7 +73,7 @@ extension ExecTools {
           "log_id": .string(build.process.id),
           "notes": .array(notes.map(JSONValue.string)),
         ]
-        if !succeeded { result["log_tail"] = .string(lastLines(TerminalText.plain(output), 40)) }
+        if !succeeded { result["log_tail"] = .string(logTail(output)) }
         return .object(result)
       })
   }

@@ -120,7 +120,8 @@ extension ExecTools {
         } else if let filter = args.string("filter") {
           selection = .filter(filter)
         }
-        let python = engine.workspace.readIfPresent(".venv/bin/python", limit: 1 << 30) != nil ? ".venv/bin/python" : "python3"
+        // A project's own venv (its python is usually a symlink out of the root; the sandbox decides what it reaches).
+        let python = access(engine.workspace.rootPath + "/.venv/bin/python", X_OK) == 0 ? ".venv/bin/python" : "python3"
         let progress = context.wantsProgress ? ProgressCounter() : nil
         func attempt(_ selection: Runner.Selection) async throws(ToolError) -> (TestAttempt, Runner.Invocation) {
           let scratch = TestAttempt.newScratchName()
@@ -135,11 +136,11 @@ extension ExecTools {
         let (first, invocation) = try await attempt(selection)
         var attempts = [first]
         var notes = invocation.notes + first.notes
-        let output = first.combinedText()
+        let output = first.output
         var report = first.report
         var diagnostics: [Diagnostic] = []
         if let parsed = report {
-          (report, diagnostics) = runner.interpreted(parsed, output: output)
+          (report, diagnostics) = await ExecEngine.offPool { runner.interpreted(parsed, output: output) }
           notes += report?.problems.dropFirst(parsed.problems.count) ?? []
         }
         if case .exactly(let ids) = selection, invocation.runsEverything { report?.cases.removeAll { !ids.contains($0.id) } }
@@ -169,7 +170,9 @@ extension ExecTools {
         let failedIDs = failing.map(\.id)
         history.lock.withLock { history.lastFailures[runner] = failedIDs }
 
-        if diagnostics.isEmpty && (cases.isEmpty || report?.buildFailed == true) { diagnostics = Diagnostics.parse(output) }
+        if diagnostics.isEmpty && (cases.isEmpty || report?.buildFailed == true) {
+          diagnostics = await ExecEngine.offPool { Diagnostics.parse(output) }
+        }
         let compileErrors = diagnostics.filter { $0.severity == .error }.count
         var judged = report
         let flakyIDs = Set(flaky.map(\.0.id))
@@ -187,6 +190,17 @@ extension ExecTools {
           notes.append("\(flaky.count) test\(flaky.count == 1 ? "" : "s") failed and then passed on a retry: reported as flaky, not as passed.")
         }
 
+        let failuresJSON = await ExecEngine.offPool { [failing] in
+          // The log's lines, split once, for the failures whose report gives no text of their own.
+          var logLines: [Substring]?
+          func lines() -> [Substring] {
+            if let logLines { return logLines }
+            let split = TerminalText.plain(output).split(separator: "\n", omittingEmptySubsequences: false)
+            logLines = split
+            return split
+          }
+          return failing.map { failureJSON($0, workspace: engine.workspace, logLines: lines) }
+        }
         let skipped = cases.filter { $0.status == .skipped }.count
         var result: JSONObject = [
           "outcome": .string(verdict.outcome.rawValue),
@@ -200,7 +214,7 @@ extension ExecTools {
             "flaky": .int(flaky.count),
             "duration_ms": .int(attempts.reduce(0) { $0 + $1.durationMs }),
           ]),
-          "failures": .array(failing.map { failureJSON($0, workspace: engine.workspace, output: output) }),
+          "failures": .array(failuresJSON),
           "flaky": .array(
             flaky.map { test, number in
               .object([
@@ -224,7 +238,7 @@ extension ExecTools {
           "notes": .array(notes.map(JSONValue.string)),
         ]
         if [.error, .buildFailed, .timedOut].contains(verdict.outcome) {
-          result["log_tail"] = .string(lastLines(TerminalText.plain(output), 40))
+          result["log_tail"] = .string(logTail(output))
         }
         return .object(result)
       })
@@ -251,13 +265,13 @@ extension ExecTools {
     return (detected, makeTarget)
   }
 
-  static func failureJSON(_ test: TestCase, workspace: Workspace, output: String) -> JSONValue {
+  static func failureJSON(_ test: TestCase, workspace: Workspace, logLines: () -> [Substring]) -> JSONValue {
     .object([
       "id": .string(test.id), "suite": .string(test.suite), "name": .string(test.name),
       "file": test.file.map { .string(shownPath($0, workspace: workspace)) } ?? .null,
       "line": test.line.map(JSONValue.int) ?? .null,
       "message": .string(test.message ?? ""),
-      "excerpt": .string(excerpt(test.details ?? test.message ?? "", orAround: test.name, in: output)),
+      "excerpt": .string(excerpt(test.details ?? test.message ?? "", orAround: test.name, in: logLines)),
     ])
   }
 
@@ -279,10 +293,10 @@ extension ExecTools {
 
   /// At most 20 lines and 2000 characters of a failure's text, keeping its end (where the cause usually is). When
   /// the report has no text for it, the lines of the output from the first that names the test.
-  static func excerpt(_ text: String, orAround name: String, in output: String) -> String {
+  static func excerpt(_ text: String, orAround name: String, in logLines: () -> [Substring]) -> String {
     var lines = TerminalText.plain(text).split(separator: "\n", omittingEmptySubsequences: false)
     if lines.allSatisfy({ $0.allSatisfy(\.isWhitespace) }), !name.isEmpty {
-      let log = TerminalText.plain(output).split(separator: "\n", omittingEmptySubsequences: false)
+      let log = logLines()
       if let first = log.firstIndex(where: { $0.contains(name) }) { lines = Array(log[first..<min(log.count, first + 10)]) }
     }
     while lines.first?.allSatisfy(\.isWhitespace) == true { lines.removeFirst() }
@@ -290,6 +304,11 @@ extension ExecTools {
     let kept = lines.count > 20 ? ["…"] + lines.suffix(19) : lines
     let joined = kept.joined(separator: "\n")
     return joined.count > 2000 ? "…" + String(joined.suffix(1999)) : joined
+  }
+
+  /// The last 40 lines of a run's output, plain: only its end is looked at, however long the log.
+  static func logTail(_ output: String) -> String {
+    lastLines(TerminalText.plain(String(output.suffix(16 * 1024))), 40)
   }
 
   static func lastLines(_ text: String, _ count: Int) -> String {
