@@ -167,6 +167,7 @@ targets += [
     dependencies: [
       "CSQLite",
       "CSpawn",
+      "MishGit",
       "MishJSON",
       "MishRPC",
       "MishSearch",

@@ -62,6 +62,10 @@ int mish_memfd(const char *name) { return (int)syscall(SYS_memfd_create, name, M
 
 int mish_pipe(int fds[2], int nonblocking) { return pipe2(fds, O_CLOEXEC | (nonblocking ? O_NONBLOCK : 0)); }
 
+int mish_spawn_closefrom(void *actions, int from) {
+  return posix_spawn_file_actions_addclosefrom_np((posix_spawn_file_actions_t *)actions, from);
+}
+
 int mish_landlock_abi_version(void) {
   return (int)syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
 }

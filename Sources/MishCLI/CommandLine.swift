@@ -1,6 +1,8 @@
+import MishSandbox
+
 /// A parsed command line. Parsing is pure, so every usage error is tested as a table.
 public enum Command: Equatable, Sendable {
-  case serve(root: String, logLevel: String, maxFrameBytes: Int?, stateDir: String? = nil, profile: String? = nil)
+  case serve(root: String, logLevel: String, maxFrameBytes: Int?, stateDir: String? = nil, profile: String? = nil, limits: String? = nil)
   case call(method: String, params: String?, root: String)
   case tools(root: String)
   case schemas(directory: String, check: Bool)
@@ -25,6 +27,7 @@ public enum CommandLineParser {
 
     Usage:
       mish serve [--root DIR] [--log-level LEVEL] [--max-frame-bytes N] [--state-dir DIR] [--profile NAME]
+               [--limits memory_mb=N,pids=N,timeout_ms=N]
                                   Serve one session on stdio (MCP and native JSON-RPC), confined to DIR (default: .);
                                   command logs go to --state-dir (default: a private temp dir, removed at exit);
                                   commands run under --profile unless a call names one (default: workspace-write)
@@ -57,7 +60,7 @@ public enum CommandLineParser {
     case "--help", "-h", "help": return .help
     case "--version", "-V", "version": return .version
     case "serve":
-      var options = try Options(&rest, valued: ["--root", "--log-level", "--max-frame-bytes", "--state-dir", "--profile"], flags: [])
+      var options = try Options(&rest, valued: ["--root", "--log-level", "--max-frame-bytes", "--state-dir", "--profile", "--limits"], flags: [])
       try rest.expectEmpty(verb)
       var maxFrame: Int?
       if let text = options.take("--max-frame-bytes") {
@@ -68,9 +71,13 @@ public enum CommandLineParser {
       guard ["debug", "info", "notice", "warning", "error"].contains(level) else {
         throw UsageError("unknown log level \(level)")
       }
+      let limits = options.take("--limits")
+      if let limits, Profile.LimitOverrides(parsing: limits) == nil {
+        throw UsageError("--limits takes memory_mb=N,pids=N,timeout_ms=N (any of them), got \(limits)")
+      }
       return .serve(
         root: options.take("--root") ?? ".", logLevel: level, maxFrameBytes: maxFrame, stateDir: options.take("--state-dir"),
-        profile: options.take("--profile"))
+        profile: options.take("--profile"), limits: limits)
     case "call":
       var options = try Options(&rest, valued: ["--root"], flags: [])
       guard let method = rest.first else { throw UsageError("call needs a METHOD, e.g. mish call fs/read '{\"path\":\"README.md\"}'") }

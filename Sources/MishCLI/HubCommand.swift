@@ -12,7 +12,11 @@ enum HubCommand {
     its own sandboxed mish server. hub_spawn starts one; hub_call sends it any session method (fs/read, fs/edit, \
     exec/run, test/run, git/commit, ...). hub_claim leases paths so other sessions cannot write them; \
     hub_overlaps shows files changed by more than one session before anyone submits; hub_decisions is the shared \
-    log every session sees in session/info; hub_events streams what happened, from any seq.
+    log every session sees in session/info; hub_events streams what happened, from any seq. hub_submit queues a \
+    session's committed branch for landing: the quality gates of .mish/config.json run on its branch and on the \
+    merged tree, and only a tree that passed every gate reaches the target; hub_queue shows each change's state, \
+    gate results, and a rejection's reason as data (conflicting paths, or the failing tests) so the agent can fix \
+    and resubmit.
     """
 
   static func serve(repo: String, pool: Int, logLevel: String, stuckAfterMs: Int) -> Never {
@@ -36,6 +40,12 @@ enum HubCommand {
       logger.info("recovered: \(JSONWriter.string(recovered))")
     }
     hub.startWatchdog()
+    do {
+      try hub.startLander()
+    } catch {
+      MishCLI.fail(error.description)
+    }
+    logger.info("merge queue: target \(hub.targetDescription), \(hub.config.gates.count) gate(s) from \(hub.config.source)")
     hub.refillPool()
     do {
       let socket = try hub.listen()
@@ -68,31 +78,46 @@ enum HubCommand {
 
   static func status(repo: String, json: Bool) -> Int32 {
     let rows: [JSONValue]
+    let queue: [JSONValue]
     do {
       rows = try Hub.sessionRows(repository: repo)
+      queue = try Hub.queueRows(repository: repo)
     } catch {
       FileHandle.standardError.write(Data("mish: \(error.description)\n".utf8))
       return 1
     }
     if json {
-      print(JSONWriter.pretty(.object(["sessions": .array(rows)])))
+      print(JSONWriter.pretty(.object(["sessions": .array(rows), "queue": .array(queue)])))
       return 0
     }
-    let header = ["SESSION", "STATE", "BRANCH", "AGE", "TASK"]
     let now = Int(Date().timeIntervalSince1970 * 1000)
-    let table = rows.map { row -> [String] in
+    printTable(["SESSION", "STATE", "BRANCH", "AGE", "TASK"], rows.map { row -> [String] in
       let age = max(0, now - (row["created_ms"]?.intValue ?? now)) / 1000
       let ageText = age < 120 ? "\(age)s" : age < 7200 ? "\(age / 60)m" : "\(age / 3600)h"
       var state = row["state"]?.stringValue ?? ""
       if let reason = row["reason"]?.stringValue, ["failed", "stuck", "killed"].contains(state) { state += " (\(reason.prefix(60)))" }
       return [row["session_id"]?.stringValue ?? "", state, row["branch"]?.stringValue ?? "", ageText, row["task"]?.stringValue ?? ""]
+    })
+    if rows.isEmpty { print("(no sessions)") }
+    if !queue.isEmpty {
+      print("")
+      printTable(["QUEUE", "SESSION", "STATE", "GATES", "RESULT"], queue.map(queueRow))
     }
-    let widths = header.indices.map { column in ([header] + table).map { $0[column].count }.max() ?? 0 }
-    for line in [header] + table {
+    return 0
+  }
+
+  /// One merge-queue item as a table row: gates with their outcomes, and the landed commit or the reason.
+  static func queueRow(_ item: JSONValue) -> [String] {
+    let gates = (item["gates"]?.arrayValue ?? []).map { "\($0["name"]?.stringValue ?? "?"):\($0["outcome"]?.stringValue ?? "?")" }.joined(separator: " ")
+    let result = item["landed_sha"]?.stringValue.map { "landed \($0.prefix(12))" } ?? item["reason"]?["message"]?.stringValue.map { String($0.prefix(100)) } ?? item["note"]?.stringValue ?? ""
+    return ["#\(item["queue_id"]?.intValue ?? 0)", item["session_id"]?.stringValue ?? "", item["state"]?.stringValue ?? "", gates.isEmpty ? "-" : gates, result]
+  }
+
+  static func printTable(_ header: [String], _ rows: [[String]]) {
+    let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+    for line in [header] + rows {
       print(line.enumerated().map { index, cell in index == line.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0) }.joined(separator: "  "))
     }
-    if rows.isEmpty { print("(no sessions)") }
-    return 0
   }
 
   /// `mish connect --session ID`: a stdio proxy into a hub session, so any MCP client can be one of its agents.

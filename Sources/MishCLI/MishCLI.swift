@@ -24,14 +24,14 @@ public enum MishCLI {
     case .version:
       print("mish \(MishVersion.string)")
       exit(0)
-    case .serve(let root, let logLevel, let maxFrameBytes, let stateDir, let profile):
-      serve(root: root, logLevel: logLevel, maxFrameBytes: maxFrameBytes, stateDir: stateDir, profileName: profile)
+    case .serve(let root, let logLevel, let maxFrameBytes, let stateDir, let profile, let limits):
+      serve(root: root, logLevel: logLevel, maxFrameBytes: maxFrameBytes, stateDir: stateDir, profileName: profile, limits: limits.flatMap(Profile.LimitOverrides.init(parsing:)) ?? .init())
     case .call(let method, let params, let root):
       exit(call(method: method, params: params, root: root))
     case .tools(let root):
       exit(listTools(root: root))
     case .schemas(let directory, let check):
-      exit(SchemaFiles.run(directory: directory, check: check, extra: HubTools.operations(nil)))
+      exit(SchemaFiles.run(directory: directory, check: check, extra: HubTools.operations(nil), documents: HubTools.documents))
     case .profiles(let directory, let check):
       exit(ProfileFiles.run(directory: directory, check: check))
     case .demo(let directory):
@@ -50,7 +50,7 @@ public enum MishCLI {
     exit(code)
   }
 
-  static func serve(root: String, logLevel: String, maxFrameBytes: Int?, stateDir: String?, profileName: String?) -> Never {
+  static func serve(root: String, logLevel: String, maxFrameBytes: Int?, stateDir: String?, profileName: String?, limits: Profile.LimitOverrides) -> Never {
     signal(SIGPIPE, SIG_IGN)
     // Protocol bytes get a private copy of stdout; fd 1 becomes stderr, so a stray print can never corrupt a frame.
     let protocolFD = fcntl(1, F_DUPFD_CLOEXEC, 3)
@@ -72,7 +72,7 @@ public enum MishCLI {
       }
       profile = named
     }
-    let exec = ExecEngine(workspace: workspace, launcher: Launcher(), stateDirectory: stateDir, defaultProfile: profile, log: { logger.warning($0) })
+    let exec = ExecEngine(workspace: workspace, launcher: Launcher(), stateDirectory: stateDir, defaultProfile: profile, limitOverrides: limits, log: { logger.warning($0) })
     let server = Server(
       registry: SessionServer.registry(workspace: workspace, exec: exec, options: options), identity: SessionServer.identity,
       options: options, logger: logger, outputFD: protocolFD)

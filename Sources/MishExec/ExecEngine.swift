@@ -14,6 +14,8 @@ public final class ExecEngine: @unchecked Sendable {
   public let launcher: Launcher
   /// The profile exec/run uses when a call names none (`mish serve --profile`; a hub session's profile).
   public let defaultProfile: Profile
+  /// Limits set over every profile's for this session (`mish serve --limits`).
+  public let limitOverrides: Profile.LimitOverrides
   let requestedStateDirectory: String?
   let log: @Sendable (String) -> Void
   let epollFD: Int32
@@ -44,10 +46,11 @@ public final class ExecEngine: @unchecked Sendable {
   /// `stateDirectory` nil: a private directory under $TMPDIR, removed when the server closes.
   public init(
     workspace: Workspace, launcher: Launcher, stateDirectory: String?, defaultProfile: Profile = Profile.standard,
-    log: @escaping @Sendable (String) -> Void
+    limitOverrides: Profile.LimitOverrides = .init(), log: @escaping @Sendable (String) -> Void
   ) {
     self.workspace = workspace
-    self.defaultProfile = defaultProfile
+    self.defaultProfile = limitOverrides.applied(to: defaultProfile)
+    self.limitOverrides = limitOverrides
     self.launcher = launcher
     self.requestedStateDirectory = stateDirectory
     self.log = log

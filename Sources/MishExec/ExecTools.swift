@@ -18,12 +18,13 @@ public enum ExecTools {
   }
 
   /// The profile a call names (or `fallback`), refused when unknown.
-  static func chosenProfile(_ args: Args, default fallback: String) throws(ToolError) -> Profile {
+  /// The session's limit overrides (`mish serve --limits`) apply to whichever profile is chosen.
+  static func chosenProfile(_ args: Args, default fallback: String, engine: ExecEngine) throws(ToolError) -> Profile {
     let name = args.string("profile") ?? fallback
     guard let profile = Profile.named(name) else {
       throw ToolError(.invalidArgument, "Unknown profile \(name)", hint: "Use one of \(Profile.builtIn.map(\.name).joined(separator: ", ")).")
     }
-    return profile
+    return engine.limitOverrides.applied(to: profile)
   }
 
   /// The tail of a test or build result's compact text: diagnostics, notes, the last output, the log handle.

@@ -5,7 +5,7 @@ import MishRPC
 public enum GitTools {
   public static func operations(_ session: GitSession) -> [OperationSpec] {
     [
-      status(session), diff(session), log(session), show(session), add(session), restore(session), commit(session),
+      status(session), diff(session), log(session), show(session), add(session), restore(session), commit(session), merge(session),
       branch(session), checkpoint(session),
     ]
   }

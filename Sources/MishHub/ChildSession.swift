@@ -49,6 +49,10 @@ final class ChildSession: @unchecked Sendable {
     posix_spawn_file_actions_adddup2(&actions, input[0], 0)
     posix_spawn_file_actions_adddup2(&actions, output[1], 1)
     posix_spawn_file_actions_adddup2(&actions, errors[1], 2)
+    // Nothing else is inherited: a pipe another thread has open at this moment (git run through Foundation's
+    // Process, whose pipes are not close-on-exec) would otherwise stay open in this long-lived child, and that
+    // git's reader would never see the end of its output.
+    _ = mish_spawn_closefrom(&actions, 3)
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }

@@ -8,8 +8,9 @@ import Synchronization
 enum SessionState: String, Sendable, CaseIterable {
   case provisioning, ready, working, stuck, submitted, landed, rejected, failed, killed
 
-  /// States whose session has a worktree and (normally) a running server.
-  var isLive: Bool { [.provisioning, .ready, .working, .stuck, .submitted].contains(self) }
+  /// States whose session has a worktree and (normally) a running server. A rejected session stays live: its
+  /// agent fixes what the rejection names and submits again.
+  var isLive: Bool { [.provisioning, .ready, .working, .stuck, .submitted, .rejected].contains(self) }
 }
 
 /// One agent session: its branch and worktree, and the `mish serve` child confined to that worktree.
@@ -58,6 +59,10 @@ public final class Hub: @unchecked Sendable {
   let git: GitCLI
   let journal: Journal
   let options: HubOptions
+  /// `.mish/config.json` (or the defaults), read when the hub starts.
+  public let config: HubConfig
+  /// The merge queue's lander (started by `startLander`).
+  var lander: Lander?
   let log: @Sendable (String) -> Void
   let lock = NSLock()
   var sessions: [String: HubSession] = [:]
@@ -97,6 +102,11 @@ public final class Hub: @unchecked Sendable {
     stateDirectory = top + "/.mish"
     self.options = options
     self.log = log
+    do throws(HubConfig.Failure) {
+      config = try HubConfig.load(repository: top)
+    } catch {
+      throw Failure(description: error.description)
+    }
     for directory in [stateDirectory, stateDirectory + "/worktrees", stateDirectory + "/sessions"] {
       if mkdir(directory, 0o755) != 0 && errno != EEXIST {
         throw Failure(description: "Cannot create \(directory): \(String(cString: strerror(errno)))")
@@ -237,6 +247,7 @@ extension Hub {
       return (sessions.values.compactMap(\.child), self.socket)
     }
     socket?.stop()
+    lander?.stop()
     for child in children { child.stop(grace: 2) }
     let deadline = Date().addingTimeInterval(3)
     while Date() < deadline, children.contains(where: { !$0.hasExited }) { usleep(20_000) }
@@ -245,13 +256,8 @@ extension Hub {
   /// The sessions recorded in a repository's journal, for `mish hub status` (works while a hub runs: WAL readers
   /// do not block it).
   public static func sessionRows(repository: String) throws(Failure) -> [JSONValue] {
-    let top = (try? GitCLI(repository: repository).run(["rev-parse", "--show-toplevel"])) ?? repository
-    let path = top + "/.mish/hub.db"
-    guard FileManager.default.fileExists(atPath: path) else {
-      throw Failure(description: "No hub has run on \(top) (no \(path)); start one with mish hub --repo \(top)")
-    }
+    let journal = try openJournal(repository: repository)
     do throws(Journal.Failure) {
-      let journal = try Journal(path: path)
       return try journal.query("SELECT id, state, branch, worktree, base, task, profile, created_ms, updated_ms, reason FROM sessions ORDER BY created_ms").rows.map { row in
         var object: JSONObject = [
           "session_id": .string(row[0].text ?? ""), "state": .string(row[1].text ?? ""), "branch": .string(row[2].text ?? ""),
@@ -261,6 +267,29 @@ extension Hub {
         if let reason = row[9].text { object["reason"] = .string(reason) }
         return .object(object)
       }
+    } catch {
+      throw Failure(description: error.description)
+    }
+  }
+
+  /// The merge queue's items recorded in a repository's journal, oldest first (for `mish hub status`).
+  public static func queueRows(repository: String) throws(Failure) -> [JSONValue] {
+    let journal = try openJournal(repository: repository)
+    do throws(Journal.Failure) {
+      return try journal.query("SELECT \(QueueItem.columns) FROM queue ORDER BY id").rows.map { QueueItem(row: $0).json }
+    } catch {
+      throw Failure(description: error.description)
+    }
+  }
+
+  static func openJournal(repository: String) throws(Failure) -> Journal {
+    let top = (try? GitCLI(repository: repository).run(["rev-parse", "--show-toplevel"])) ?? repository
+    let path = top + "/.mish/hub.db"
+    guard FileManager.default.fileExists(atPath: path) else {
+      throw Failure(description: "No hub has run on \(top) (no \(path)); start one with mish hub --repo \(top)")
+    }
+    do throws(Journal.Failure) {
+      return try Journal(path: path)
     } catch {
       throw Failure(description: error.description)
     }

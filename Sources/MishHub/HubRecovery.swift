@@ -61,8 +61,9 @@ extension Hub {
       }
     }
     _ = try? git.run(["worktree", "prune"])
-    let summary: JSONObject = ["restarted": .array(restarted), "failed": .array(failed), "pooled": .array(pooled), "orphans": .array(orphans)]
-    if !rows.isEmpty || !orphans.isEmpty { record("hub.recovered", session: nil, summary) }
+    var summary: JSONObject = ["restarted": .array(restarted), "failed": .array(failed), "pooled": .array(pooled), "orphans": .array(orphans)]
+    summary["queue"] = .object(recoverQueue())
+    if !rows.isEmpty || !orphans.isEmpty || queueItems().contains(where: { $0.state != .landed && $0.state != .rejected }) { record("hub.recovered", session: nil, summary) }
     return .object(summary)
   }
 }

@@ -19,8 +19,8 @@ extension Hub {
     ToolError(.init(rawValue: "git"), "Cannot \(action): \(failure.description)", hint: "The repository is unchanged by this step; check it with git status, then retry.")
   }
 
-  /// The commit sessions branch from by default: the main worktree's branch.
-  var targetBranch: String { git.currentBranch() ?? "HEAD" }
+  /// The commit sessions branch from by default: the queue's target (the main worktree's branch unless configured).
+  var targetBranch: String { targetBranchName ?? "HEAD" }
 
   func nextWorktreePath() -> String {
     lock.withLock {
@@ -94,6 +94,13 @@ extension Hub {
     return session
   }
 
+  /// `--limits` for sessions' servers, from the configuration's `session.limits`.
+  var limitArguments: [String] {
+    let limits = config.sessionLimits
+    let pairs = ["memory_mb", "pids", "timeout_ms"].compactMap { key in limits[key]?.intValue.map { "\(key)=\($0)" } }
+    return pairs.isEmpty ? [] : ["--limits", pairs.joined(separator: ",")]
+  }
+
   /// Starts the session's `mish serve` and waits until it answers.
   func startChild(_ session: HubSession) async throws(ToolError) {
     let stateDir = "\(stateDirectory)/sessions/\(session.id)"
@@ -101,7 +108,7 @@ extension Hub {
     do throws(ChildSession.Failure) {
       child = try ChildSession(
         executable: options.executable,
-        arguments: ["serve", "--root", session.worktree, "--state-dir", stateDir, "--profile", session.profile, "--log-level", "warning"],
+        arguments: ["serve", "--root", session.worktree, "--state-dir", stateDir, "--profile", session.profile, "--log-level", "warning"] + limitArguments,
         label: session.id, onExit: { [weak self, weak session] child in
           guard let self, let session else { return }
           self.childExited(session, child)
@@ -201,10 +208,13 @@ extension Hub {
     if let result = message["result"] { return result }
     let error = message["error"] ?? .null
     let data = error["data"]
+    // The session's own error, with its details (conflicts, paths, field) kept.
+    let details = JSONObject((data?.objectValue ?? [:]).filter { !["code", "message", "hint"].contains($0.key) }.map { ($0.key, $0.value) })
     throw ToolError(
       .init(rawValue: data?["code"]?.stringValue ?? Self.protocolCode(error["code"]?.intValue)),
       data?["message"]?.stringValue ?? error["message"]?.stringValue ?? "The session refused the call",
-      hint: data?["hint"]?.stringValue ?? "Check the method name and params against the session's tools (hub_call session/info, or tools/list on mish connect).")
+      hint: data?["hint"]?.stringValue ?? "Check the method name and params against the session's tools (hub_call session/info, or tools/list on mish connect).",
+      details: details)
   }
 
   /// One call to a session's server, native (`fs/read`) or MCP (`tools/call` of `fs_read`, from `mish connect`):
@@ -224,7 +234,7 @@ extension Hub {
     if let paths = LeaseRules.writtenPaths(method: operation, params: arguments) {
       try checkLeases(session: id, paths: paths, method: operation)
     }
-    if state == .ready { setState(session, .working) }
+    if state == .ready || state == .rejected { setState(session, .working) }
     let started = Self.nowMs()
     var forwarded: JSONObject = ["jsonrpc": "2.0", "method": .string(method)]
     if params != .null { forwarded["params"] = params }

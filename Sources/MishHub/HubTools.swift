@@ -5,8 +5,11 @@ import MishRPC
 public enum HubTools {
   /// `hub` nil: the operations only as declarations (for schemas/); calling one is an internal error.
   public static func operations(_ hub: Hub?) -> [OperationSpec] {
-    [spawn(hub), sessions(hub), call(hub), kill(hub), events(hub), claim(hub), release(hub), overlaps(hub), decisions(hub)]
+    [spawn(hub), sessions(hub), call(hub), kill(hub), events(hub), claim(hub), release(hub), overlaps(hub), decisions(hub), submit(hub), queue(hub)]
   }
+
+  /// The hub's configuration files' schemas, for schemas/ (`hub/config.schema.json`).
+  public static let documents: [(name: String, schema: JSONValue)] = [("hub/config", HubConfig.schema)]
 
   static func need(_ hub: Hub?) throws(ToolError) -> Hub {
     guard let hub else { throw ToolError(.internal, "No hub is running in this process", hint: "Start one with mish hub --repo DIR.") }
@@ -40,7 +43,7 @@ public enum HubTools {
         [
           "task": .optional(Schema.string("What the session is for (shown in hub_sessions and events).", default: "")),
           "base": .optional(Schema.string("Branch, tag or commit to start from (default: the repository's current branch).", minLength: 1)),
-          "profile": .optional(Schema.string("Sandbox profile its commands run under unless a call names one (sandbox/*.json: read-only, workspace-write, workspace-write-net, test, none).", default: "workspace-write")),
+          "profile": .optional(Schema.string("Sandbox profile its commands run under unless a call names one (sandbox/*.json: read-only, workspace-write, workspace-write-net, test, none). Default: session.profile of .mish/config.json, else workspace-write.", minLength: 1)),
         ]),
       result: sessionSchema,
       annotations: Annotations(readOnly: false, destructive: false, idempotent: false, openWorld: false),
@@ -50,7 +53,7 @@ public enum HubTools {
       },
       handler: .async { args, _ throws(ToolError) in
         let hub = try need(hub)
-        let session = try await hub.spawn(task: args.string("task") ?? "", base: args.string("base"), profile: args.string("profile") ?? "workspace-write")
+        let session = try await hub.spawn(task: args.string("task") ?? "", base: args.string("base"), profile: args.string("profile") ?? hub.config.sessionProfile)
         return hub.json(session)
       })
   }
@@ -259,6 +262,99 @@ public enum HubTools {
           _ = try hub.addDecision(text: text, author: author)
         }
         return .object(["decisions": .array(hub.decisions())])
+      })
+  }
+}
+
+extension HubTools {
+  static let gateResultSchema = Schema.object(
+    "One gate run: outcome passed, flaky (failed, then passed on the same tree), failed, timed_out or error; with the failures, diagnostics and log tail a fix needs.",
+    [
+      "name": .required(Schema.string()), "phase": .required(Schema.string(enum: HubConfig.Phase.allCases.map(\.rawValue))),
+      "outcome": .required(Schema.string(enum: ["passed", "flaky", "failed", "timed_out", "error"])),
+      "commit": .required(Schema.string("The commit it ran on.")), "tree": .required(Schema.string("That commit's tree (results are cached by tree).")),
+      "duration_ms": .required(Schema.integer(nil, minimum: 0)), "cached": .required(Schema.boolean("True when an earlier run on the same tree answered.")),
+      "attempts": .required(Schema.integer(nil, minimum: 1, maximum: 2)),
+    ], additionalProperties: true)
+
+  static let queueItemSchema = Schema.object(
+    "A change in the merge queue.",
+    [
+      "queue_id": .required(Schema.integer(nil, minimum: 1)), "session_id": .required(Schema.string()), "branch": .required(Schema.string()),
+      "head": .required(Schema.string("The branch's commit, frozen at submit.")), "message": .required(Schema.string()),
+      "priority": .required(Schema.integer()), "no_batch": .required(Schema.boolean()),
+      "state": .required(Schema.string(enum: QueueItem.State.allCases.map(\.rawValue))),
+      "submitted_ms": .required(Schema.integer(nil, minimum: 0)), "updated_ms": .required(Schema.integer(nil, minimum: 0)),
+      "gates": .required(Schema.array("The latest gate runs that concern it.", of: gateResultSchema)),
+      "reason": .optional(Schema.object(
+        "Why it was rejected, as data: conflicting paths with base/ours/theirs, or the failing gate with its parsed failures and diagnostics.",
+        [
+          "kind": .required(Schema.string(enum: ["conflict", "gate_failed", "dirty", "error"])), "message": .required(Schema.string()),
+          "hint": .optional(Schema.string()),
+          "paths": .optional(Schema.array(of: Schema.string())),
+          "conflicts": .optional(Schema.array(of: Schema.object(nil, [
+            "path": .required(Schema.string()), "kind": .required(Schema.string()),
+            "base": .required(Schema.any("{oid, mode} or null")), "ours": .required(Schema.any("{oid, mode} or null")), "theirs": .required(Schema.any("{oid, mode} or null")),
+          ]))),
+          "gate": .optional(Schema.string()), "phase": .optional(Schema.string()),
+          "failures": .optional(Schema.array(of: Schema.any())), "diagnostics": .optional(Schema.array(of: Schema.any())),
+        ], additionalProperties: true)),
+      "landed_sha": .optional(Schema.string("The commit on the target that carries it.")),
+      "batch": .optional(Schema.array("Queue ids landed in the same commit.", of: Schema.integer())),
+      "note": .optional(Schema.string("What happened last (requeued behind a batch-mate, split out of a failed batch, …).")),
+    ])
+
+  static func submit(_ hub: Hub?) -> OperationSpec {
+    OperationSpec(
+      name: "hub/submit", title: "Submit for landing",
+      summary: "Queues a session's committed branch head for landing on the target: gated (pre-merge on the branch, post-merge and release on the merged tree), merged in memory and landed by compare-and-swap. Refused while the worktree has uncommitted work (listed). A rejection comes back as data (hub_queue, event queue.rejected); fix, commit and submit again.",
+      params: Schema.object(
+        nil,
+        [
+          "session_id": .required(sessionID),
+          "message": .optional(Schema.string("What the change does (the landing commit's message; default: the session's task).")),
+          "priority": .optional(Schema.integer("Higher lands first.", minimum: -1000, maximum: 1000, default: 0)),
+          "no_batch": .optional(Schema.boolean("Gate and land this change alone (for risky changes).", default: false)),
+        ]),
+      result: Schema.object(nil, ["queue_id": .required(Schema.integer(nil, minimum: 1)), "item": .required(queueItemSchema)]),
+      annotations: Annotations(readOnly: false, destructive: false, idempotent: false, openWorld: false),
+      footprint: { _ in .barrier },
+      render: { result in "queued as #\(result["queue_id"]?.intValue ?? 0) (\(result["item"]?["head"]?.stringValue?.prefix(12) ?? ""))" },
+      handler: .async { args, _ throws(ToolError) in
+        try await need(hub).submit(try args.require("session_id"), message: args.string("message"), priority: args.int("priority") ?? 0, noBatch: args.bool("no_batch", default: false))
+      })
+  }
+
+  static func queue(_ hub: Hub?) -> OperationSpec {
+    OperationSpec(
+      name: "hub/queue", title: "Read the merge queue",
+      summary: "The merge queue's items, oldest first, with state (queued, merging, gating, landed, rejected), gate results, the rejection reason as data, and the landed commit; plus the target branch and its commit.",
+      params: Schema.object(
+        nil,
+        [
+          "state": .optional(Schema.string("Only items in this state.", enum: QueueItem.State.allCases.map(\.rawValue))),
+          "queue_id": .optional(Schema.integer("Only this item.", minimum: 1)),
+        ]),
+      result: Schema.object(
+        nil,
+        [
+          "target": .required(Schema.nullable(Schema.string("The branch changes land on."))),
+          "target_sha": .required(Schema.nullable(Schema.string())),
+          "items": .required(Schema.array(of: queueItemSchema)),
+        ]),
+      annotations: Annotations(readOnly: true, destructive: false, idempotent: true, openWorld: false),
+      footprint: { _ in .none },
+      render: { result in
+        let rows = (result["items"]?.arrayValue ?? []).map { item in
+          let gates = (item["gates"]?.arrayValue ?? []).map { "\($0["name"]?.stringValue ?? ""):\($0["outcome"]?.stringValue ?? "")" }.joined(separator: " ")
+          let why = item["reason"]?["message"]?.stringValue.map { " — \($0)" } ?? ""
+          return "#\(item["queue_id"]?.intValue ?? 0) \(item["session_id"]?.stringValue ?? "") \(item["state"]?.stringValue ?? "") [\(gates)]\(why)"
+        }
+        return "target \(result["target"]?.stringValue ?? "-") at \(result["target_sha"]?.stringValue?.prefix(12) ?? "-")\n" + (rows.isEmpty ? "(queue empty)" : rows.joined(separator: "\n"))
+      },
+      handler: .blocking { args, _ throws(ToolError) in
+        let hub = try need(hub)
+        return hub.queueJSON(state: args.string("state").flatMap(QueueItem.State.init(rawValue:)), id: args.int("queue_id"))
       })
   }
 }

@@ -3,8 +3,8 @@ import Foundation
 import MishJSON
 import MishRPC
 
-/// The hub's durable state in one SQLite database (WAL) under `.mish/`: sessions, the event log, leases and the
-/// decisions log. Every write is a committed transaction before the hub acts on it, so a `kill -9` loses nothing
+/// The hub's durable state in one SQLite database (WAL) under `.mish/`: sessions, the event log, leases, the
+/// decisions log, the merge queue, gate results by tree, and landings in progress. Every write is a committed transaction before the hub acts on it, so a `kill -9` loses nothing
 /// the hub has reported. One connection, used under a lock.
 public final class Journal: @unchecked Sendable {
   public enum Value: Sendable, Equatable {
@@ -42,6 +42,17 @@ public final class Journal: @unchecked Sendable {
       exclusive INTEGER NOT NULL, expires_ms INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS decisions(
       id INTEGER PRIMARY KEY AUTOINCREMENT, time_ms INTEGER NOT NULL, author TEXT NOT NULL, text TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS queue(
+      id INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL, branch TEXT NOT NULL, head TEXT NOT NULL,
+      message TEXT NOT NULL, priority INTEGER NOT NULL, no_batch INTEGER NOT NULL, state TEXT NOT NULL,
+      submitted_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL, gates TEXT NOT NULL, reason TEXT, landed_sha TEXT,
+      batch TEXT, note TEXT);
+    CREATE TABLE IF NOT EXISTS gate_results(
+      tree TEXT NOT NULL, gate_key TEXT NOT NULL, result TEXT NOT NULL, time_ms INTEGER NOT NULL,
+      PRIMARY KEY(tree, gate_key));
+    CREATE TABLE IF NOT EXISTS landings(
+      id INTEGER PRIMARY KEY AUTOINCREMENT, items TEXT NOT NULL, target TEXT NOT NULL, old_sha TEXT NOT NULL,
+      new_sha TEXT NOT NULL, tree TEXT NOT NULL, state TEXT NOT NULL, time_ms INTEGER NOT NULL);
     """
 
   public init(path: String) throws(Failure) {

@@ -13,6 +13,45 @@ public struct Profile: Sendable, Equatable {
     case off
   }
 
+  /// Limits a session sets over every profile's (`mish serve --limits`, from the hub's `session.limits`).
+  public struct LimitOverrides: Sendable, Equatable {
+    public var memoryMB: Int?
+    public var pids: Int?
+    public var timeoutMs: Int?
+    public init(memoryMB: Int? = nil, pids: Int? = nil, timeoutMs: Int? = nil) {
+      self.memoryMB = memoryMB
+      self.pids = pids
+      self.timeoutMs = timeoutMs
+    }
+
+    /// `memory_mb=4096,pids=512,timeout_ms=600000` (any subset); nil when malformed.
+    public init?(parsing text: String) {
+      for pair in text.split(separator: ",") {
+        let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2, let value = Int(parts[1]), value > 0 else { return nil }
+        switch parts[0] {
+        case "memory_mb": memoryMB = value
+        case "pids": pids = value
+        case "timeout_ms": timeoutMs = value
+        default: return nil
+        }
+      }
+    }
+
+    /// The argument form `init(parsing:)` reads.
+    public var argument: String {
+      [("memory_mb", memoryMB), ("pids", pids), ("timeout_ms", timeoutMs)].compactMap { name, value in value.map { "\(name)=\($0)" } }.joined(separator: ",")
+    }
+
+    public func applied(to profile: Profile) -> Profile {
+      var profile = profile
+      if let memoryMB { profile.limits.memoryMB = memoryMB }
+      if let pids { profile.limits.pids = pids }
+      if let timeoutMs { profile.limits.timeoutMs = timeoutMs }
+      return profile
+    }
+  }
+
   public struct Limits: Sendable, Equatable {
     public var timeoutMs: Int
     public var memoryMB: Int

@@ -6,8 +6,9 @@ import MishSandbox
 
 /// schemas/: every method's params and result as JSON Schema 2020-12 files, generated from the registry.
 public enum SchemaFiles {
-  /// Relative file path → file content, for every operation of the session registry and `extra` ones (the hub's).
-  public static func generate(extra: [OperationSpec] = []) -> [(path: String, content: String)] {
+  /// Relative file path → file content, for every operation of the session registry and `extra` ones (the hub's),
+  /// plus configuration files' schemas (`documents`: name → schema, written as `<name>.schema.json`).
+  public static func generate(extra: [OperationSpec] = [], documents: [(name: String, schema: JSONValue)] = []) -> [(path: String, content: String)] {
     let scratch = FileManager.default.temporaryDirectory.path
     guard let workspace = try? Workspace(root: scratch) else { return [] }
     var files: [(String, String)] = []
@@ -23,12 +24,19 @@ public enum SchemaFiles {
         files.append(("\(operation.name).\(kind).json", JSONWriter.pretty(.object(document))))
       }
     }
+    for (name, schema) in documents {
+      var document: JSONObject = ["$schema": .string(Schema.dialect), "$id": .string("https://mish.dev/schemas/\(name).schema.json")]
+      for (key, value) in schema.objectValue ?? JSONObject() where document[key] == nil { document[key] = value }
+      files.append(("\(name).schema.json", JSONWriter.pretty(.object(document))))
+    }
     return files
   }
 
   /// Writes the files (or, with `check`, compares them) and returns the exit code.
-  public static func run(directory: String, check: Bool, extra: [OperationSpec] = []) -> Int32 {
-    GeneratedFiles.sync(generate(extra: extra), directory: directory, check: check, owns: { $0.hasSuffix(".params.json") || $0.hasSuffix(".result.json") }, command: "mish schemas")
+  public static func run(directory: String, check: Bool, extra: [OperationSpec] = [], documents: [(name: String, schema: JSONValue)] = []) -> Int32 {
+    GeneratedFiles.sync(
+      generate(extra: extra, documents: documents), directory: directory, check: check,
+      owns: { $0.hasSuffix(".params.json") || $0.hasSuffix(".result.json") || $0.hasSuffix(".schema.json") }, command: "mish schemas")
   }
 }
 

@@ -1,7 +1,7 @@
 """`mish hub` (the orchestrator on stdio) and `mish connect` (a stdio proxy into one of its sessions, through the
 hub's unix socket), driven by the SDK in both protocol eras.
 
-A "mayor" client runs `mish hub --repo R` and uses the nine hub tools; an "agent" client runs
+A "mayor" client runs `mish hub --repo R` and uses the eleven hub tools; an "agent" client runs
 `mish connect --session ID --repo R` and sees that session's own tools. Every test gets a fresh git repository (one
 commit on main) in its own tmp dir, and every call goes through Harness.call / call_error, so arguments and
 structuredContent are validated against the listed schemas (except where a test says why not).
@@ -35,6 +35,8 @@ HUB_TOOLS = (
     "hub_release",
     "hub_overlaps",
     "hub_decisions",
+    "hub_submit",
+    "hub_queue",
 )
 
 REPO_FILES: dict[str, bytes] = {
@@ -122,7 +124,7 @@ async def run_mish(*args: str) -> subprocess.CompletedProcess[bytes]:
 
 
 async def test_mayor_lists_the_hub_tools(repo: Path, hub_logs: Path, era: str) -> None:
-    """tools/list on `mish hub` is exactly the nine hub tools, each with a strict inputSchema, an object
+    """tools/list on `mish hub` is exactly the eleven hub tools, each with a strict inputSchema, an object
     outputSchema, a description and all four annotation hints."""
     async with mayor(repo, era, hub_logs) as hub:
         listing = await hub.refresh_tools()
@@ -411,3 +413,75 @@ async def test_connect_fails_clearly(repo: Path, hub_logs: Path) -> None:
     gone = await run_mish("connect", "--session", live["session_id"], "--repo", str(repo))
     assert gone.returncode != 0 and gone.stdout == b"", gone
     assert "no hub is listening" in gone.stderr.decode(), gone.stderr
+
+
+# MARK: - The merge queue
+
+
+async def wait_for_queue(hub: Harness, queue_id: int, timeout: float = 120) -> dict[str, Any]:
+    """hub_queue until the item has landed or been rejected."""
+    with anyio.fail_after(timeout):
+        while True:
+            listing = await hub.call("hub_queue", {"queue_id": queue_id})
+            (item,) = listing["items"]
+            if item["state"] in ("landed", "rejected"):
+                return item
+            await anyio.sleep(0.2)
+
+
+async def test_mayor_submits_and_the_queue_lands_through_its_gates(repo: Path, hub_logs: Path, era: str) -> None:
+    """hub_submit refuses uncommitted work with `dirty` and the paths; once committed, the change is queued, gated
+    (a post-merge command gate from .mish/config.json) and landed on main by the queue: main's new commit has the
+    session's file, its tree is the one the gate passed on, and events tell the story. A conflicting change then
+    comes back rejected with the path and its three stages."""
+    (repo / ".mish").mkdir()
+    (repo / ".mish" / "config.json").write_text(
+        '{"target": "main", "queue": {"batch_wait_ms": 0},'
+        ' "gates": [{"name": "readme", "command": "test -f README.md", "phase": "post-merge"}]}'
+    )
+    start = git(repo, "rev-parse", "main")
+    identity = {"name": "agent", "email": "agent@mish.invalid"}
+    async with mayor(repo, era, hub_logs) as hub:
+        first = (await spawn(hub, "add notes"))["session_id"]
+        second = (await spawn(hub, "change the readme"))["session_id"]
+
+        async def session(sid: str, method: str, params: dict[str, Any]) -> dict[str, Any]:
+            return await hub.call("hub_call", {"session_id": sid, "method": method, "params": params})
+
+        await session(first, "fs/write", {"path": "notes.md", "content": "notes\n"})
+        dirty = await hub.call_error("hub_submit", {"session_id": first}, "dirty")
+        assert "notes.md" in dirty["message"], dirty
+        await session(first, "fs/write", {"path": "README.md", "content": "# hub demo, landed\n"})
+        await session(first, "git/add", {"all": True})
+        await session(first, "git/commit", {"message": "notes and readme", "author": identity})
+        submitted = await hub.call("hub_submit", {"session_id": first, "message": "notes and readme"})
+        assert submitted["item"]["state"] in ("queued", "merging", "gating", "landed"), submitted
+        landed = await wait_for_queue(hub, submitted["queue_id"])
+        assert landed["state"] == "landed", landed
+        main = git(repo, "rev-parse", "main")
+        assert landed["landed_sha"] == main and main != start, landed
+        assert git(repo, "show", "main:notes.md") == "notes", "the session's file is on main"
+        (gate,) = landed["gates"]
+        assert gate["name"] == "readme" and gate["outcome"] == "passed", gate
+        assert gate["tree"] == git(repo, "rev-parse", "main^{tree}"), "main holds exactly the tree the gate passed on"
+        assert git(repo, "rev-list", "--parents", "-n", "1", "main").split()[1:] == [start, landed["head"]]
+
+        await session(second, "fs/write", {"path": "README.md", "content": "# hub demo, rewritten\n"})
+        await session(second, "git/add", {"all": True})
+        await session(second, "git/commit", {"message": "readme", "author": identity})
+        queued = await hub.call("hub_submit", {"session_id": second})
+        rejected = await wait_for_queue(hub, queued["queue_id"])
+        assert rejected["state"] == "rejected", rejected
+        reason = rejected["reason"]
+        assert reason["kind"] == "conflict" and reason["paths"] == ["README.md"], reason
+        (conflict,) = reason["conflicts"]
+        assert conflict["kind"] == "content", conflict
+        assert conflict["base"]["oid"] == git(repo, "rev-parse", f"{start}:README.md"), conflict
+        assert conflict["ours"]["oid"] == git(repo, "rev-parse", "main:README.md"), conflict
+        assert git(repo, "rev-parse", "main") == main, "a rejected change never moves main"
+
+        kinds = [event["kind"] for event in await all_events(hub)]
+        for kind in ("queue.submitted", "gate.finished", "queue.landed", "queue.rejected"):
+            assert kind in kinds, f"no {kind} event in {kinds}"
+        states = {row["session_id"]: row["state"] for row in (await hub.call("hub_sessions", {}))["sessions"]}
+        assert states == {first: "landed", second: "rejected"}, states

@@ -17,6 +17,7 @@ import Testing
     (["schemas", "out"], .schemas(directory: "out", check: false)),
     (["profiles", "--check"], .profiles(directory: "sandbox", check: true)),
     (["serve", "--profile", "test"], .serve(root: ".", logLevel: "info", maxFrameBytes: nil, profile: "test")),
+    (["serve", "--limits", "memory_mb=512,pids=64"], .serve(root: ".", logLevel: "info", maxFrameBytes: nil, limits: "memory_mb=512,pids=64")),
     (["demo"], .demo(directory: nil)),
     (["hub"], .hub(repo: ".", pool: 2, logLevel: "info", stuckAfterMs: 120_000)),
     (["hub", "--repo", "/r", "--pool=0", "--stuck-after-ms", "500"], .hub(repo: "/r", pool: 0, logLevel: "info", stuckAfterMs: 500)),
@@ -56,7 +57,7 @@ import Testing
   /// schemas/ in the repository must be exactly what the registry generates.
   @Test func checkedInSchemasAreCurrent() throws {
     let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let files = SchemaFiles.generate(extra: HubTools.operations(nil))
+    let files = SchemaFiles.generate(extra: HubTools.operations(nil), documents: HubTools.documents)
     #expect(!files.isEmpty)
     var stale: [String] = []
     for (path, content) in files {
@@ -78,7 +79,7 @@ import Testing
   }
 
   @Test func everyToolHasClosedParamsAndBothSchemaFiles() {
-    let paths = Set(SchemaFiles.generate(extra: HubTools.operations(nil)).map(\.path))
+    let paths = Set(SchemaFiles.generate(extra: HubTools.operations(nil), documents: HubTools.documents).map(\.path))
     for path in paths where path.hasSuffix(".params.json") {
       #expect(paths.contains(path.replacingOccurrences(of: ".params.json", with: ".result.json")))
     }

@@ -106,4 +106,8 @@ int mish_pidfd_signal(int pidfd, int sig);
 /// pipe2(O_CLOEXEC | flags).
 int mish_pipe(int fds[2], int nonblocking);
 
+/// posix_spawn_file_actions_addclosefrom_np (a GNU extension Swift's Glibc module does not expose): the child
+/// closes every descriptor from `from` on.
+int mish_spawn_closefrom(void *actions, int from);
+
 #endif

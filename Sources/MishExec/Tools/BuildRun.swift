@@ -35,7 +35,7 @@ extension ExecTools {
       footprint: { _ in .barrier },
       render: renderBuildRun,
       handler: .async { args, context throws(ToolError) in
-        let profile = try chosenProfile(args, default: "test")
+        let profile = try chosenProfile(args, default: "test", engine: engine)
         let argv: [String]
         if let command = args.string("command") {
           argv = [shell, "-c", command]

@@ -64,7 +64,7 @@ extension ExecTools {
         } else {
           throw ToolError(.invalidArgument, "No command given", hint: "Pass argv, e.g. [\"ls\", \"-la\"], or command, e.g. \"make test 2>&1 | tail\".")
         }
-        let profile = try chosenProfile(args, default: engine.defaultProfile.name)
+        let profile = try chosenProfile(args, default: engine.defaultProfile.name, engine: engine)
         let cwd = try engine.workspace.directoryPath(args.string("cwd") ?? "", doing: "run a command in")
         var extra: [String: JSONValue] = [:]
         for (name, value) in args["env"]?.objectValue ?? [:] { extra[name] = value }

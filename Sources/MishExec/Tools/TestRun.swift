@@ -102,7 +102,7 @@ extension ExecTools {
       footprint: { _ in .barrier },
       render: renderTestRun,
       handler: .async { args, context throws(ToolError) in
-        let profile = try chosenProfile(args, default: "test")
+        let profile = try chosenProfile(args, default: "test", engine: engine)
         let (runner, makeTarget) = try chooseRunner(args, workspace: engine.workspace)
         let command = args.string("command")
         if runner == .command && command == nil {

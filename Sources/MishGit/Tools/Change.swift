@@ -115,6 +115,53 @@ extension GitTools {
       })
   }
 
+  static func merge(_ session: GitSession) -> OperationSpec {
+    OperationSpec(
+      name: "git/merge", title: "Git merge",
+      summary: "Merges another branch or commit (after a queue rejection: the hub's target, e.g. main) into HEAD, in memory, then checks the result out; needs a clean work tree. Conflicts change nothing and come back as data (each path's kind, base/ours/theirs, the file with conflict markers): call again with resolutions {path: resolved content, or null to delete}.",
+      params: Schema.object(
+        nil,
+        [
+          "ref": .required(Schema.string("The branch, tag or commit to merge in.", minLength: 1)),
+          "resolutions": .optional(Schema.map("Resolved content for each conflicting path (null deletes it).", values: Schema.nullable(Schema.string()))),
+          "message": .optional(Schema.string("The merge commit's message (default: Merge REF).", minLength: 1)),
+          "author": .optional(Schema.object("Author and committer; default: user.name and user.email of the repository's config.", ["name": .required(Schema.string(minLength: 1)), "email": .required(Schema.string(minLength: 1))])),
+        ]),
+      result: Schema.object(
+        nil,
+        [
+          "sha": .required(Schema.string("HEAD after the merge.")), "branch": .required(Schema.nullable(Schema.string())),
+          "up_to_date": .required(Schema.boolean("True when HEAD already contained ref (nothing changed).")),
+          "fast_forward": .required(Schema.boolean("True when HEAD simply moved to ref (no merge commit).")),
+          "resolved": .required(Schema.array("Conflicting paths settled by resolutions.", of: Schema.string())),
+        ]),
+      annotations: Annotations(readOnly: false, destructive: false, idempotent: false),
+      footprint: { _ in .barrier },
+      render: { result in
+        if result["up_to_date"]?.boolValue == true { return "already up to date" }
+        let how = result["fast_forward"]?.boolValue == true ? "fast-forward" : "merge commit"
+        return "[\(result["branch"]?.stringValue ?? "detached") \(result["sha"]?.stringValue?.prefix(12) ?? "")] \(how)"
+      },
+      handler: .blocking { args, _ throws(ToolError) in
+        let ref = try args.require("ref") as String
+        var resolutions: [String: String?] = [:]
+        for (path, value) in args["resolutions"]?.objectValue ?? [:] {
+          resolutions[try session.checkedPath(path, doing: "resolve")] = value.stringValue
+        }
+        let author = args["author"].flatMap { value -> ChangeWriter.Author? in
+          guard let name = value["name"]?.stringValue, let email = value["email"]?.stringValue else { return nil }
+          return ChangeWriter.Author(name: name, email: email)
+        }
+        return try session.run { _, repo throws(GitError) -> JSONValue in
+          let outcome = try MergeInto.merge(repo, revision: ref, resolutions: resolutions, message: args.string("message"), author: author)
+          return [
+            "sha": .string(outcome.sha), "branch": JSONValue(StatusReader.branchState(repo).branch), "up_to_date": .bool(outcome.upToDate),
+            "fast_forward": .bool(outcome.fastForward), "resolved": .array(outcome.resolved.map(JSONValue.string)),
+          ]
+        }
+      })
+  }
+
   static func branch(_ session: GitSession) -> OperationSpec {
     OperationSpec(
       name: "git/branch", title: "Git branches",
