@@ -122,6 +122,7 @@ targets += [
       "MishRPC",
     ]
   ),
+  .testTarget(name: "MishGitTests", dependencies: ["MishGit", "MishJSON", "MishTestSupport"]),
 ]
 
 // MARK: - MishServer: stdio transport, dispatch, MCP and native faces
@@ -182,6 +183,7 @@ targets += [
   .target(
     name: "MishCLI",
     dependencies: [
+      "MishGit",
       "MishHub",
       "MishJSON",
       "MishRPC",

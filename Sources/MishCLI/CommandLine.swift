@@ -11,6 +11,7 @@ public enum Command: Equatable, Sendable {
   case hub(repo: String, pool: Int, logLevel: String, stuckAfterMs: Int)
   case hubStatus(repo: String, json: Bool)
   case connect(session: String, repo: String)
+  case mergeTree(repo: String, repeat: Int, ours: String, theirs: String)
   case help
   case version
 }
@@ -40,14 +41,19 @@ public enum CommandLineParser {
                                   compares and exits 1 when they are stale
       mish profiles [--check] [DIR]
                                   Write the built-in sandbox profiles to DIR (default: sandbox); --check compares
-      mish demo [--dir DIR]       Drive a scripted session on a generated sample repository and show each call
+      mish demo [--dir DIR]       Six scripted agents in sandboxed hub sessions on a sample repository; the merge queue
+                                  gates and lands the good changes and rejects a conflict and a broken test
       mish hub [--repo DIR] [--pool N] [--stuck-after-ms N] [--log-level LEVEL]
                                   Orchestrate sessions on the git repository DIR (default: .) over stdio (MCP and
                                   native JSON-RPC): each on its own branch and worktree, state in DIR/.mish/
       mish hub status [--repo DIR] [--json]
-                                  Show the hub's sessions as a table (or JSON), from its journal
+                                  Show the hub's sessions and merge queue as tables (or JSON), from its journal
       mish connect --session ID [--repo DIR]
                                   Be one of a running hub's sessions on stdio (for any MCP client)
+      mish merge-tree [--repo DIR] [--repeat N] OURS THEIRS
+                                  Merge two commits in memory as the hub's merge queue does (for development and
+                                  bench/merge): print the tree or the conflicts and each of N runs' milliseconds as
+                                  JSON; exit 0 clean, 1 conflicts, 2 when git fails
       mish --help | --version
 
     Log levels: debug, info, notice, warning, error. Exit codes: 0 ok, 1 operation failed, 64 usage error.
@@ -117,6 +123,14 @@ public enum CommandLineParser {
       try rest.expectEmpty(verb)
       guard let session = options.take("--session") else { throw UsageError("connect needs --session ID (hub_sessions lists them)") }
       return .connect(session: session, repo: options.take("--repo") ?? ".")
+    case "merge-tree":
+      var options = try Options(&rest, valued: ["--repo", "--repeat"], flags: [])
+      guard rest.count == 2 else { throw UsageError("merge-tree needs two commits, OURS and THEIRS (e.g. mish merge-tree main my-branch); got \(rest.count)") }
+      let count = options.take("--repeat") ?? "1"
+      guard let repeatCount = Int(count), (1...100_000).contains(repeatCount) else {
+        throw UsageError("--repeat needs a number from 1 to 100000, got \(count)")
+      }
+      return .mergeTree(repo: options.take("--repo") ?? ".", repeat: repeatCount, ours: rest[0], theirs: rest[1])
     case "demo":
       var options = try Options(&rest, valued: ["--dir"], flags: [])
       try rest.expectEmpty(verb)

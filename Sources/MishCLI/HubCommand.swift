@@ -109,8 +109,15 @@ enum HubCommand {
   /// One merge-queue item as a table row: gates with their outcomes, and the landed commit or the reason.
   static func queueRow(_ item: JSONValue) -> [String] {
     let gates = (item["gates"]?.arrayValue ?? []).map { "\($0["name"]?.stringValue ?? "?"):\($0["outcome"]?.stringValue ?? "?")" }.joined(separator: " ")
-    let result = item["landed_sha"]?.stringValue.map { "landed \($0.prefix(12))" } ?? item["reason"]?["message"]?.stringValue.map { String($0.prefix(100)) } ?? item["note"]?.stringValue ?? ""
+    let result = item["landed_sha"]?.stringValue.map { "landed \($0.prefix(12))" } ?? (item["reason"]?["message"]?.stringValue ?? item["note"]?.stringValue).map { clipped($0, 100) } ?? ""
     return ["#\(item["queue_id"]?.intValue ?? 0)", item["session_id"]?.stringValue ?? "", item["state"]?.stringValue ?? "", gates.isEmpty ? "-" : gates, result]
+  }
+
+  /// `text` cut at a word boundary before `limit` characters, with an ellipsis when cut.
+  static func clipped(_ text: String, _ limit: Int) -> String {
+    guard text.count > limit else { return text }
+    let head = text.prefix(limit - 1)
+    return String(head[..<(head.lastIndex(of: " ") ?? head.endIndex)]) + "…"
   }
 
   static func printTable(_ header: [String], _ rows: [[String]]) {

@@ -1,6 +1,7 @@
 import Foundation
 import MishExec
 import MishFiles
+import MishGit
 import MishHub
 import MishJSON
 import MishRPC
@@ -35,13 +36,15 @@ public enum MishCLI {
     case .profiles(let directory, let check):
       exit(ProfileFiles.run(directory: directory, check: check))
     case .demo(let directory):
-      exit(Demo.run(directory: directory))
+      exit(HubDemo.run(directory: directory))
     case .hub(let repo, let pool, let logLevel, let stuckAfterMs):
       HubCommand.serve(repo: repo, pool: pool, logLevel: logLevel, stuckAfterMs: stuckAfterMs)
     case .hubStatus(let repo, let json):
       exit(HubCommand.status(repo: repo, json: json))
     case .connect(let session, let repo):
       exit(HubCommand.connect(session: session, repo: repo))
+    case .mergeTree(let repo, let count, let ours, let theirs):
+      exit(mergeTree(repo: repo, repeat: count, ours: ours, theirs: theirs))
     }
   }
 
@@ -112,6 +115,54 @@ public enum MishCLI {
     } catch {
       FileHandle.standardError.write(Data("mish: \(error)\n".utf8))
       return 1
+    }
+  }
+
+  /// `mish merge-tree`: the merge queue's in-memory merge (`MergeRepository`) of two commits, run `count` times on
+  /// one repository handle, so bench/merge can read the in-process cost apart from the process's start. Each run
+  /// is what the lander does per change: the merge base, the three trees, the merge.
+  static func mergeTree(repo: String, repeat count: Int, ours: String, theirs: String) -> Int32 {
+    do throws(GitError) {
+      let repository = try MergeRepository(path: repo)
+      let (ourCommit, theirCommit) = (try repository.commit(ours), try repository.commit(theirs))
+      let clock = ContinuousClock()
+      var milliseconds: [JSONValue] = []
+      var base: String?
+      var result: TreeMergeResult?
+      for _ in 0..<count {
+        let start = clock.now
+        base = try repository.mergeBase(ourCommit, theirCommit)
+        let baseTree = try base.map { sha throws(GitError) in try repository.tree(ofCommit: sha) }
+        result = try repository.mergeTrees(
+          base: baseTree, ours: try repository.tree(ofCommit: ourCommit), theirs: try repository.tree(ofCommit: theirCommit))
+        let elapsed = (clock.now - start).components
+        let ms = Double(elapsed.seconds) * 1e3 + Double(elapsed.attoseconds) / 1e15
+        milliseconds.append(.double((ms * 1000).rounded() / 1000))
+      }
+      var output: JSONObject = [:]
+      let stats: TreeMergeStats
+      switch result {
+      case .clean(let tree, let cleanStats):
+        output["clean"] = true
+        output["tree"] = .string(tree)
+        stats = cleanStats
+      case .conflicts(let conflicts, let conflictStats):
+        output["clean"] = false
+        output["conflicts"] = .array(conflicts.map(\.json))
+        stats = conflictStats
+      case nil:
+        return 2  // never: the parser keeps `count` ≥ 1
+      }
+      output["base"] = base.map(JSONValue.string) ?? .null
+      output["ms"] = .array(milliseconds)
+      output["trees_visited"] = .int(stats.treesVisited)
+      output["files_merged"] = .int(stats.filesMerged)
+      print(JSONWriter.string(.object(output)))
+      return output["clean"] == true ? 0 : 1
+    } catch {
+      let failure = error.toolError
+      FileHandle.standardError.write(Data("mish: merge-tree: \(failure.message). \(failure.hint)\n".utf8))
+      return 2
     }
   }
 

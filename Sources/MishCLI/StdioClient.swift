@@ -2,7 +2,7 @@ import Foundation
 import MishJSON
 import MishRPC
 
-/// A client of a `mish serve` child over its stdio: what `mish call` and `mish demo` use, and the tests too.
+/// A client of a `mish serve` or `mish hub` child over its stdio: what `mish call` and `mish demo` use.
 public final class StdioClient: @unchecked Sendable {
   let process = Process()
   let input = Pipe()
@@ -11,9 +11,14 @@ public final class StdioClient: @unchecked Sendable {
   var nextID = 1
 
   /// Starts `executable serve --root root` with extra arguments.
-  public init(executable: String, root: String, extraArguments: [String] = ["--log-level", "warning"]) throws {
+  public convenience init(executable: String, root: String, extraArguments: [String] = ["--log-level", "warning"]) throws {
+    try self.init(executable: executable, arguments: ["serve", "--root", root] + extraArguments)
+  }
+
+  /// Starts `executable arguments...` (`mish hub --repo DIR`, say).
+  public init(executable: String, arguments: [String]) throws {
     process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = ["serve", "--root", root] + extraArguments
+    process.arguments = arguments
     process.standardInput = input
     process.standardOutput = output
     try process.run()

@@ -24,6 +24,8 @@ import Testing
     (["hub", "status", "--json"], .hubStatus(repo: ".", json: true)),
     (["hub", "status", "--repo", "/r"], .hubStatus(repo: "/r", json: false)),
     (["connect", "--session", "s1", "--repo", "/r"], .connect(session: "s1", repo: "/r")),
+    (["merge-tree", "main", "topic"], .mergeTree(repo: ".", repeat: 1, ours: "main", theirs: "topic")),
+    (["merge-tree", "--repo", "/r", "a", "--repeat=30", "b"], .mergeTree(repo: "/r", repeat: 30, ours: "a", theirs: "b")),
     (["--help"], .help), (["-h"], .help), (["--version"], .version),
   ])
   func parses(arguments: [String], expected: Command) throws {
@@ -43,6 +45,9 @@ import Testing
     (["connect"], "connect needs --session ID"),
     (["hub", "--pool", "100"], "--pool needs a number from 0 to 64, got 100"),
     (["hub", "status", "extra"], "hub status does not take the argument extra"),
+    (["merge-tree", "main"], "merge-tree needs two commits, OURS and THEIRS (e.g. mish merge-tree main my-branch); got 1"),
+    (["merge-tree", "a", "b", "c"], "merge-tree needs two commits"),
+    (["merge-tree", "--repeat", "0", "a", "b"], "--repeat needs a number from 1 to 100000, got 0"),
   ])
   func rejects(arguments: [String], message: String) {
     #expect {

@@ -267,4 +267,29 @@ final class QueueTests {
       hub.kill()
     }
   }
+
+  /// The README's main job: `mish demo` lands the four good changes and rejects the conflict and the broken test.
+  @Test(.timeLimit(.minutes(3))) func demoEndsAsIntended() throws {
+    let result = try runMish(["demo"], timeout: 150)
+    #expect(result.status == .exited(0), "\(result.stdout)\n\(result.stderr)")
+    #expect(result.stdout.contains("Every change ended as intended"))
+    #expect(result.stdout.contains("conflict content in README.md"))
+    #expect(result.stdout.contains("test tests.test_core.LineTotalTest.test_rounds_to_cents failed at tests/test_core.py:8"))
+  }
+
+  /// no_batch gates and lands a change alone; priority decides who goes first; the rest share one batch commit.
+  @Test(.timeLimit(.minutes(3))) func noBatchAndPriority() throws {
+    let repository = try project(config: #"{"target": "main", "queue": {"batch_size": 4, "batch_wait_ms": 1500}, "gates": [{"name": "ok", "command": "true"}]}"#)
+    let hub = try base.startHub(repository, pool: 3)
+    let low = try change(hub, "low", ["low.txt": "low\n"])
+    let other = try change(hub, "other", ["other.txt": "other\n"])
+    let risky = try change(hub, "risky", ["risky.txt": "risky\n"])
+    let ids = [try submit(hub, low), try submit(hub, other), try submit(hub, risky, priority: 5, noBatch: true)]
+    let items = try drain(hub)
+    func landed(_ id: Int) -> String { items.first { $0["queue_id"]?.intValue == id }?["landed_sha"]?.stringValue ?? "?" }
+    #expect(landed(ids[0]) == landed(ids[1]), "the two ordinary changes share a batch: \(JSONWriter.string(.array(items)))")
+    #expect(landed(ids[2]) != landed(ids[0]))
+    let parents = try git(["rev-list", "--parents", "-n", "1", landed(ids[0])], in: repository.path).split(separator: " ").map(String.init)
+    #expect(parents.count == 4 && parents[1] == landed(ids[2]), "the risky change landed first, alone, and the batch on top of it: \(parents)")
+  }
 }
