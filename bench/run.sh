@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Runs the six benchmarks (rpc, grep, edit, exec, git, hub) and gathers their tables in bench/out/summary.md.
+# Runs the eight benchmarks (rpc, grep, edit, exec, git, hub, merge, queue) and gathers their tables in
+# bench/out/summary.md.
 #
-#   bench/run.sh [rpc] [grep] [edit] [exec] [git] [hub]  (default: all six; environment as in bench/lib.sh and each
-#   run.sh)
+#   bench/run.sh [rpc] [grep] [edit] [exec] [git] [hub] [merge] [queue]  (default: all eight; environment as in
+#   bench/lib.sh and each run.sh)
 #
 # mish is built once (release, scratch path $MISH_SCRATCH) and shared. A benchmark whose tool is missing from this
 # mish build (exit 2) is reported as skipped; any other failure fails the whole run.
 source "$(dirname "$0")/lib.sh"
 
 benches=("$@")
-[ ${#benches[@]} -gt 0 ] || benches=(rpc grep edit exec git hub)
+[ ${#benches[@]} -gt 0 ] || benches=(rpc grep edit exec git hub merge queue)
 
 bench_tools
 bench_mish
