@@ -92,10 +92,10 @@ bench_peer() {
 # The git benchmarks' repository (made once, kept while its stamp matches): src/gentree.py's files of about 1 KB
 # (100 a directory, three levels deep), every mtime 2020-01-01 (older than the index written next, so no entry is
 # racily clean), one commit with fixed names and dates on `main`, objects packed, gc.auto off.
-# Sets GIT_REPO (default $BENCH_OUT/git-repo; $GIT_REPO.expect.json holds the generator's counts).
-bench_git_repo() { # files seed
+# Sets GIT_REPO to DIR (default $BENCH_OUT/git-repo; $GIT_REPO.expect.json holds the generator's counts).
+bench_git_repo() { # files seed [dir]
   local files="$1" seed="$2"
-  GIT_REPO="$BENCH_OUT/git-repo"
+  GIT_REPO="${3:-$BENCH_OUT/git-repo}"
   local stamp="files=$files seed=$seed size=1024 v1"
   local g=(git -C "$GIT_REPO")
   if [ -d "$GIT_REPO/.git" ] && [ "$(cat "$GIT_REPO.stamp" 2>/dev/null)" = "$stamp" ]; then return 0; fi

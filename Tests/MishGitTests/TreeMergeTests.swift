@@ -26,29 +26,11 @@ final class TestRepo {
 
   deinit { try? FileManager.default.removeItem(atPath: path) }
 
-  /// Runs git in the repository with a fixed identity and no user or system configuration; returns its exit status
-  /// and stdout. Fails on a non-zero exit unless `allowFailure`.
+  /// Runs git in the repository, hermetically (no user or system configuration); returns its exit status and
+  /// stdout. Fails on a non-zero exit unless `allowFailure`.
   @discardableResult
   func git(_ arguments: [String], allowFailure: Bool = false) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-    process.arguments = ["-c", "user.name=Test", "-c", "user.email=test@example.com"] + arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: path)
-    var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("GIT_") }
-    environment["GIT_CONFIG_NOSYSTEM"] = "1"
-    environment["HOME"] = path
-    process.environment = environment
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    if !allowFailure && process.terminationStatus != 0 {
-      throw GitFailure(description: "git \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
-    }
-    return (process.terminationStatus, text)
+    try runGit(arguments, in: path, allowFailure: allowFailure, hermetic: true)
   }
 
   func write(_ relative: String, _ content: String, executable: Bool = false) throws {

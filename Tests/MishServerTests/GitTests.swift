@@ -6,21 +6,10 @@ import MishJSON
 import MishTestSupport
 import Testing
 
-/// Runs git in `directory` and returns its stdout; fails the test on a non-zero exit.
+/// Runs git in `directory` (MishTestSupport's runGit) and returns its stdout; fails the test on a non-zero exit.
 @discardableResult
 func git(_ arguments: [String], in directory: String, allowFailure: Bool = false) throws -> String {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-  process.arguments = ["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main", "-c", "protocol.file.allow=always"] + arguments
-  process.currentDirectoryURL = URL(fileURLWithPath: directory)
-  let output = Pipe()
-  process.standardOutput = output
-  process.standardError = FileHandle.nullDevice
-  try process.run()
-  let data = output.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  if !allowFailure && process.terminationStatus != 0 { throw HarnessError("git \(arguments) failed with \(process.terminationStatus)") }
-  return String(decoding: data, as: UTF8.self)
+  try runGit(arguments, in: directory, allowFailure: allowFailure).output
 }
 
 /// A repository with one of each: modified, staged new, deleted, staged rename, mode change, binary, untracked in a

@@ -51,38 +51,16 @@ if ! "$MISH" --help 2>&1 | grep -q '^ *mish hub '; then
   exit 2
 fi
 
-# The small source repository: bench_git_repo's recipe in a directory of its own (so git-repo is left alone).
-queue_src_repo() { # files seed
-  local files="$1" seed="$2"
-  SRC_REPO="$BENCH_OUT/queue-src"
-  local stamp="files=$files seed=$seed size=1024 v1"
-  local g=(git -C "$SRC_REPO")
-  if [ -d "$SRC_REPO/.git" ] && [ "$(cat "$SRC_REPO.stamp" 2>/dev/null)" = "$stamp" ]; then return 0; fi
-  log "generating a repository of $files files in $SRC_REPO (seed $seed)"
-  rm -rf "$SRC_REPO" "$SRC_REPO.stamp" "$SRC_REPO.expect.json"
-  python3 "$BENCH_DIR/src/gentree.py" "$SRC_REPO" --files "$files" --seed "$seed" --size 1024 --rare 0 \
-    --handlers 0 --mtime 1577836800 >/dev/null
-  "${g[@]}" init -q -b main
-  "${g[@]}" config user.name bench
-  "${g[@]}" config user.email bench@example.invalid
-  "${g[@]}" config gc.auto 0
-  "${g[@]}" add -A
-  GIT_AUTHOR_DATE="2020-01-01T00:00:00Z" GIT_COMMITTER_DATE="2020-01-01T00:00:00Z" \
-    "${g[@]}" commit -q -m "generated: $files files, seed $seed"
-  "${g[@]}" repack -adq
-  echo "$stamp" >"$SRC_REPO.stamp"
-}
-
+# The source repository: git-repo itself at its size, else bench_git_repo's recipe in a directory of its own (so
+# git-repo is left alone).
 if [ "$FILES" = "$GIT_FILES_" ]; then
   bench_git_repo "$FILES" "$SEED"
-  SRC_REPO="$GIT_REPO"
-  SRC_STAMP_FILE="$GIT_REPO.stamp"
 else
-  queue_src_repo "$FILES" "$SEED"
-  SRC_STAMP_FILE="$SRC_REPO.stamp"
+  bench_git_repo "$FILES" "$SEED" "$BENCH_OUT/queue-src"
 fi
+SRC_REPO="$GIT_REPO"
 REPO="$BENCH_OUT/queue-repo"
-STAMP="$(cat "$SRC_STAMP_FILE") $(git -C "$SRC_REPO" rev-parse HEAD) $SRC_REPO"
+STAMP="$(cat "$SRC_REPO.stamp") $(git -C "$SRC_REPO" rev-parse HEAD) $SRC_REPO"
 START="$(git -C "$SRC_REPO" rev-parse HEAD)"
 
 queue_clean() { python3 "$BENCH_DIR/src/queuebench.py" clean --repo "$REPO" --start "$START"; }

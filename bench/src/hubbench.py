@@ -36,8 +36,9 @@ import subprocess
 import sys
 import time
 
+from hubclient import PROCS, Hub, Peer, end_children
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-PROCS = []  # every process started here, ended in this order reversed when the run ends (or fails)
 
 
 def log(msg):
@@ -61,73 +62,6 @@ def summary(label, phase, samples, wall_ms=None, reply_bytes=0, with_samples=Fal
 
 def emit(rec):
     print(json.dumps(rec), flush=True)
-
-
-class Peer:
-    """A JSON-RPC server on a child's stdio, one request at a time."""
-
-    def __init__(self, argv, stderr):
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr)
-        PROCS.append(self.proc)
-        self.fd = self.proc.stdin.fileno()
-        self.next_id = 0
-
-    def call(self, method, params):
-        """Returns (ms, reply message, reply bytes); a JSON-RPC error ends the run."""
-        self.next_id += 1
-        req = (json.dumps({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params}) + "\n").encode()
-        start = time.perf_counter_ns()
-        os.write(self.fd, req)
-        while True:
-            line = self.proc.stdout.readline()
-            if not line:
-                sys.exit(f"hubbench: {method}: the server closed its output (exit status {self.proc.poll()})")
-            msg = json.loads(line)
-            if msg.get("id") == self.next_id:
-                break
-        ms = (time.perf_counter_ns() - start) / 1e6
-        if "error" in msg:
-            sys.exit(f"hubbench: {method} {json.dumps(params)[:300]}: {json.dumps(msg['error'])[:1000]}")
-        return ms, msg, len(line)
-
-    def close(self, timeout=60):
-        start = time.monotonic()
-        self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            return None
-        return time.monotonic() - start
-
-
-class Hub(Peer):
-    def __init__(self, argv, stderr):
-        super().__init__(argv, stderr)
-        self.seq = 0
-        self.events = []
-
-    def poll(self, wait_ms):
-        _, msg, _ = self.call("hub/events", {"since_seq": self.seq, "limit": 10000, "wait_ms": wait_ms})
-        self.events += msg["result"]["events"]
-        self.seq = msg["result"]["next_seq"]
-
-    def wait_until(self, pred, what, timeout_s=600):
-        deadline = time.monotonic() + timeout_s
-        self.poll(0)
-        while not pred():
-            if time.monotonic() > deadline:
-                sys.exit(f"hubbench: no {what} after {timeout_s} s; events: {json.dumps(self.events[-5:])}")
-            self.poll(2000)
-
-    def pool_count(self):
-        prepared = sum(e["kind"] == "pool.prepared" for e in self.events)
-        taken = sum(e["kind"] == "session.ready" and e.get("from_pool") is True for e in self.events)
-        return prepared - taken
-
-    def event(self, kind, session):
-        return next((e for e in self.events if e["kind"] == kind and e["session_id"] == session), None)
 
 
 def git(repo, *args):
@@ -262,14 +196,7 @@ def main():
     try:
         bench(a, repo, out, base, f4k, free_before)
     finally:  # on failure too: end what was started (the hub stops its sessions' servers at the end of its input)
-        for proc in reversed(PROCS):
-            if proc.poll() is None:
-                try:
-                    proc.stdin.close()
-                    proc.wait(timeout=15)
-                except (OSError, subprocess.TimeoutExpired):
-                    proc.kill()
-                    proc.wait()
+        end_children()
 
 
 def bench(a, repo, out, base, f4k, free_before):

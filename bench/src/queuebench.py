@@ -46,7 +46,8 @@ import subprocess
 import sys
 import time
 
-PROCS = []
+from hubclient import Hub, end_children, fail
+
 AUTHOR = {"name": "queue bench", "email": "bench@example.invalid"}
 
 
@@ -56,10 +57,6 @@ class Unsupported(Exception):
 
 def log(msg):
     print(f"[bench] queue: {msg}", file=sys.stderr, flush=True)
-
-
-def fail(msg):
-    sys.exit(f"queuebench: {msg}")
 
 
 def emit(rec):
@@ -75,65 +72,6 @@ def git(repo, *args, check=True):
     if check and res.returncode != 0:
         fail(f"git {' '.join(args)}: {res.stderr.strip()[-500:]}")
     return res.stdout.strip()
-
-
-class Hub:
-    """`mish hub` on a child's stdio, one request at a time; its events gathered as they are polled."""
-
-    def __init__(self, argv, stderr):
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr)
-        PROCS.append(self.proc)
-        self.next_id = 0
-        self.seq = 0
-        self.events = []
-
-    def request(self, method, params):
-        """Returns (ms, result or None, error or None)."""
-        self.next_id += 1
-        line = json.dumps({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params}) + "\n"
-        start = time.perf_counter_ns()
-        self.proc.stdin.write(line.encode())
-        self.proc.stdin.flush()
-        while True:
-            reply = self.proc.stdout.readline()
-            if not reply:
-                fail(f"{method}: the hub closed its output (exit status {self.proc.poll()})")
-            msg = json.loads(reply)
-            if msg.get("id") == self.next_id:
-                break
-        return (time.perf_counter_ns() - start) / 1e6, msg.get("result"), msg.get("error")
-
-    def call(self, method, params):
-        """The result; a JSON-RPC error ends the run."""
-        ms, result, error = self.request(method, params)
-        if error is not None:
-            fail(f"{method} {json.dumps(params)[:300]}: {json.dumps(error)[:1000]}")
-        return result
-
-    def poll(self, wait_ms):
-        while True:
-            r = self.call("hub/events", {"since_seq": self.seq, "limit": 10000, "wait_ms": wait_ms})
-            self.events += r["events"]
-            self.seq = r["next_seq"]
-            if len(r["events"]) < 10000:
-                return
-            wait_ms = 0
-
-    def pool_count(self):
-        prepared = sum(e["kind"] == "pool.prepared" for e in self.events)
-        taken = sum(e["kind"] == "session.ready" and e.get("from_pool") is True for e in self.events)
-        return prepared - taken
-
-    def close(self, timeout=60):
-        start = time.monotonic()
-        self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            return None
-        return time.monotonic() - start
 
 
 def clean(repo, start=None):
@@ -194,7 +132,8 @@ def measure(a, repo, start, batch_size):
 
     hub = Hub([a.mish, "hub", "--repo", repo, "--pool", str(a.pool), "--log-level", "warning"],
               open(os.path.join(a.out, f"queue-hub-{label}.stderr"), "w"))
-    ms, q, error = hub.request("hub/queue", {})
+    _, msg, _ = hub.request("hub/queue", {})
+    q, error = msg.get("result"), msg.get("error")
     if error is not None:
         if error.get("code") == -32601:
             raise Unsupported(f"this mish has no hub/queue ({error.get('message')})")
@@ -206,7 +145,7 @@ def measure(a, repo, start, batch_size):
     t = time.monotonic()
     sessions = []
     for i in range(a.changes):
-        r = hub.call("hub/spawn", {"task": f"queue bench {i:02d}"})
+        r = hub.result("hub/spawn", {"task": f"queue bench {i:02d}"})
         if r.get("state") != "ready" or r.get("branch") != "mish/" + r.get("session_id", "?"):
             fail(f"spawn {i}: {json.dumps(r)}")
         sessions.append(r)
@@ -214,11 +153,11 @@ def measure(a, repo, start, batch_size):
     t = time.monotonic()
     for i, s in enumerate(sessions):
         sid, path = s["session_id"], f"file_{i:02d}.txt"
-        hub.call("hub/call", {"session_id": sid, "method": "fs/write",
-                              "params": {"path": path, "content": content_for(i, batch_size)}})
-        hub.call("hub/call", {"session_id": sid, "method": "git/add", "params": {"all": True}})
-        hub.call("hub/call", {"session_id": sid, "method": "git/commit",
-                              "params": {"message": f"Add {path}", "author": AUTHOR}})
+        hub.result("hub/call", {"session_id": sid, "method": "fs/write",
+                                "params": {"path": path, "content": content_for(i, batch_size)}})
+        hub.result("hub/call", {"session_id": sid, "method": "git/add", "params": {"all": True}})
+        hub.result("hub/call", {"session_id": sid, "method": "git/commit",
+                                "params": {"message": f"Add {path}", "author": AUTHOR}})
         head = git(repo, "rev-parse", f"refs/heads/{s['branch']}")
         changed = git(repo, "diff", "--name-status", start, head).split("\n")
         if changed != [f"A\t{path}"]:
@@ -226,11 +165,7 @@ def measure(a, repo, start, batch_size):
         s["head"], s["path"] = head, path
     commit_s = time.monotonic() - t
     log(f"{label}: {a.changes} sessions spawned ({spawn_s:.1f} s) and committed ({commit_s:.1f} s)")
-    deadline = time.monotonic() + 300
-    hub.poll(0)
-    while hub.pool_count() < a.pool and time.monotonic() < deadline:
-        hub.poll(2000)
-    pool_full = hub.pool_count() >= a.pool
+    pool_full = hub.wait_until(lambda: hub.pool_count() >= a.pool, f"a pool of {a.pool}", 300, required=False)
     if not pool_full:
         log(f"{label}: the pool did not refill to {a.pool} within 300 s (has {hub.pool_count()}); measuring anyway")
     time.sleep(1)
@@ -242,7 +177,8 @@ def measure(a, repo, start, batch_size):
     t0 = now_ms()
     submit_ms, items = [], {}
     for s in sessions:
-        ms, r, error = hub.request("hub/submit", {"session_id": s["session_id"]})
+        ms, msg, _ = hub.request("hub/submit", {"session_id": s["session_id"]})
+        r, error = msg.get("result"), msg.get("error")
         if error is not None:
             if error.get("code") == -32601:
                 raise Unsupported(f"this mish has no hub/submit ({error.get('message')})")
@@ -273,7 +209,7 @@ def measure(a, repo, start, batch_size):
             raise Unsupported(f"no queued item left `queued` within {60 + a.batch_wait_ms / 1e3:.0f} s: this mish's "
                               "merge queue does not land")
         if time.monotonic() > deadline:
-            q = hub.call("hub/queue", {})
+            q = hub.result("hub/queue", {})
             states = {}
             for it in q["items"]:
                 states[it["state"]] = states.get(it["state"], 0) + 1
@@ -287,7 +223,7 @@ def measure(a, repo, start, batch_size):
     t_end = max(e["time_ms"] for e in done.values())
 
     # The queue's own account, and the checks.
-    q = hub.call("hub/queue", {})
+    q = hub.result("hub/queue", {})
     by_id = {it["queue_id"]: it for it in q["items"]}
     if set(by_id) != set(items) or any(it["state"] != "landed" or not it.get("landed_sha") for it in by_id.values()):
         fail(f"{label}: hub/queue: {json.dumps(q)[:2000]}")
@@ -412,14 +348,7 @@ def run(a):
         log(str(e) + "; skipping")
         sys.exit(2)
     finally:
-        for proc in reversed(PROCS):
-            if proc.poll() is None:
-                try:
-                    proc.stdin.close()
-                    proc.wait(timeout=15)
-                except (OSError, subprocess.TimeoutExpired):
-                    proc.kill()
-                    proc.wait()
+        end_children()
         clean(repo, start)
     base = next((r for r in recs if r["batch_size"] == 1), None)
     if base:
