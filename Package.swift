@@ -183,6 +183,7 @@ targets += [
   .target(
     name: "MishCLI",
     dependencies: [
+      "CSpawn",
       "MishGit",
       "MishHub",
       "MishJSON",

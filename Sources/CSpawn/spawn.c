@@ -62,6 +62,12 @@ int mish_memfd(const char *name) { return (int)syscall(SYS_memfd_create, name, M
 
 int mish_pipe(int fds[2], int nonblocking) { return pipe2(fds, O_CLOEXEC | (nonblocking ? O_NONBLOCK : 0)); }
 
+void mish_close_from(int from) {
+  if (syscall(SYS_close_range, (unsigned)from, ~0U, 0) == 0) return;
+  long max = sysconf(_SC_OPEN_MAX);
+  for (long fd = from; fd < (max > 0 ? max : 65536); fd++) close((int)fd);
+}
+
 int mish_spawn_closefrom(void *actions, int from) {
   return posix_spawn_file_actions_addclosefrom_np((posix_spawn_file_actions_t *)actions, from);
 }

@@ -12,6 +12,8 @@ public enum Command: Equatable, Sendable {
   case hubStatus(repo: String, json: Bool)
   case connect(session: String, repo: String)
   case mergeTree(repo: String, repeat: Int, ours: String, theirs: String)
+  /// The hub's template for sessions' servers (internal: spawned by `mish hub`, not in the usage text).
+  case sessionZygote
   case help
   case version
 }
@@ -131,6 +133,9 @@ public enum CommandLineParser {
         throw UsageError("--repeat needs a number from 1 to 100000, got \(count)")
       }
       return .mergeTree(repo: options.take("--repo") ?? ".", repeat: repeatCount, ours: rest[0], theirs: rest[1])
+    case "__session-zygote":
+      try rest.expectEmpty(verb)
+      return .sessionZygote
     case "demo":
       var options = try Options(&rest, valued: ["--dir"], flags: [])
       try rest.expectEmpty(verb)

@@ -10,10 +10,13 @@ import MishServer
 import MishSession
 
 public enum MishCLI {
-  public static func main() -> Never {
+  public static func main() -> Never { run(Array(CommandLine.arguments.dropFirst())) }
+
+  /// Runs one command line (without the program name); also how a forked session server starts.
+  static func run(_ arguments: [String]) -> Never {
     let command: Command
     do {
-      command = try CommandLineParser.parse(Array(CommandLine.arguments.dropFirst()))
+      command = try CommandLineParser.parse(arguments)
     } catch {
       FileHandle.standardError.write(Data("mish: \(error.message)\n\n\(CommandLineParser.usage)\n".utf8))
       exit(64)
@@ -43,6 +46,8 @@ public enum MishCLI {
       exit(HubCommand.status(repo: repo, json: json))
     case .connect(let session, let repo):
       exit(HubCommand.connect(session: session, repo: repo))
+    case .sessionZygote:
+      SessionZygote.run()
     case .mergeTree(let repo, let count, let ours, let theirs):
       exit(mergeTree(repo: repo, repeat: count, ours: ours, theirs: theirs))
     }

@@ -35,7 +35,9 @@ final class ChildSession: @unchecked Sendable {
   /// Bytes that may wait to be written to one child before calls to it are refused as busy.
   static let maxQueuedBytes = 8 << 20
 
-  init(executable: String, arguments: [String], label: String, onExit: @escaping @Sendable (ChildSession) -> Void) throws(Failure) {
+  /// Starts `executable arguments` on three fresh pipes: forked from `forker`'s template when there is one (falling
+  /// back to executing it, said once in the hub's log, when the template is unavailable), else executed.
+  init(executable: String, arguments: [String], label: String, forker: SessionForker? = nil, onExit: @escaping @Sendable (ChildSession) -> Void) throws(Failure) {
     var input: [Int32] = [-1, -1]
     var output: [Int32] = [-1, -1]
     var errors: [Int32] = [-1, -1]
@@ -43,32 +45,24 @@ final class ChildSession: @unchecked Sendable {
       for fd in input + output + errors where fd >= 0 { close(fd) }
       throw Failure(code: "io_error", message: "pipe: \(String(cString: strerror(errno)))")
     }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_adddup2(&actions, input[0], 0)
-    posix_spawn_file_actions_adddup2(&actions, output[1], 1)
-    posix_spawn_file_actions_adddup2(&actions, errors[1], 2)
-    // Nothing else is inherited: a pipe another thread has open at this moment (git run through Foundation's
-    // Process, whose pipes are not close-on-exec) would otherwise stay open in this long-lived child, and that
-    // git's reader would never see the end of its output.
-    _ = mish_spawn_closefrom(&actions, 3)
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var childPID: pid_t = 0
-    let argv = [executable] + arguments
-    let cArguments = argv.map { strdup($0) } + [nil]
-    defer { for pointer in cArguments { free(pointer) } }
-    let status = posix_spawn(&childPID, executable, &actions, &attributes, cArguments, environ)
-    close(input[0])
-    close(output[1])
-    close(errors[1])
-    guard status == 0 else {
-      close(input[1])
-      close(output[0])
-      close(errors[0])
-      throw Failure(code: "spawn_failed", message: "Cannot start \(executable): \(String(cString: strerror(status)))")
+    defer {
+      close(input[0])
+      close(output[1])
+      close(errors[1])
+    }
+    var childPID: pid_t = -1
+    if let forker {
+      childPID = (try? forker.spawn(arguments: arguments, stdin: input[0], stdout: output[1], stderr: errors[1])) ?? -1
+    }
+    if childPID <= 0 {
+      do throws(Failure) {
+        childPID = try Self.spawn(executable, arguments, stdio: (input[0], output[1], errors[1]))
+      } catch {
+        close(input[1])
+        close(output[0])
+        close(errors[0])
+        throw error
+      }
     }
     pid = childPID
     stdinFD = input[1]
@@ -84,6 +78,32 @@ final class ChildSession: @unchecked Sendable {
   }
 
   static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+  /// posix_spawn of `executable arguments` with these fds as its stdin, stdout and stderr, `extra` (when given) as
+  /// its fd 3, and the hub's environment. Nothing else is inherited: a pipe another thread has open at this moment
+  /// (git run through Foundation's Process, whose pipes are not close-on-exec) would otherwise stay open in this
+  /// long-lived child, and that git's reader would never see the end of its output.
+  static func spawn(_ executable: String, _ arguments: [String], stdio: (Int32, Int32, Int32), extra: Int32? = nil) throws(Failure) -> pid_t {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, stdio.0, 0)
+    posix_spawn_file_actions_adddup2(&actions, stdio.1, 1)
+    posix_spawn_file_actions_adddup2(&actions, stdio.2, 2)
+    if let extra { posix_spawn_file_actions_adddup2(&actions, extra, 3) }
+    _ = mish_spawn_closefrom(&actions, extra == nil ? 3 : 4)
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var childPID: pid_t = 0
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    defer { for pointer in argv { free(pointer) } }
+    let status = posix_spawn(&childPID, executable, &actions, &attributes, argv, environ)
+    guard status == 0 else {
+      throw Failure(code: "spawn_failed", message: "Cannot start \(executable): \(String(cString: strerror(status)))")
+    }
+    return childPID
+  }
 
   // MARK: - Sending
 

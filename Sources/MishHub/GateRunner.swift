@@ -139,12 +139,9 @@ final class GateRunner: @unchecked Sendable {
       }
       if !reused {
         try? FileManager.default.createDirectory(atPath: hub.stateDirectory + "/gates", withIntermediateDirectories: true)
-        _ = try? hub.git.run(["worktree", "unlock", worker.path])
-        _ = try? hub.git.run(["worktree", "remove", "--force", "--force", worker.path])
-        try? FileManager.default.removeItem(atPath: worker.path)
-        _ = try? hub.git.run(["worktree", "prune"])
-        try hub.git.runRetryingLocks(["worktree", "add", "--detach", worker.path, commit])
-        try hub.git.runRetryingLocks(["worktree", "lock", "--reason", "mish gate worker", worker.path])
+        try hub.removeWorktree(worker.path)
+        try hub.addWorktree(["--detach", worker.path, commit], at: worker.path)
+        _ = try hub.worktreeAdmin { () throws(GitCLI.Failure) in try hub.git.runRetryingLocks(["worktree", "lock", "--reason", "mish gate worker", worker.path]) }
       }
     } catch {
       throw ToolError(.init(rawValue: "git"), "Cannot check out \(commit) for a gate: \(error.description)", hint: "Check the repository (git worktree list) and the disk under .mish/gates.")
@@ -155,7 +152,7 @@ final class GateRunner: @unchecked Sendable {
       child = try ChildSession(
         executable: hub.options.executable,
         arguments: ["serve", "--root", worker.path, "--state-dir", worker.path + ".state", "--profile", profile, "--log-level", "warning"],
-        label: "gate:" + (worker.path as NSString).lastPathComponent, onExit: { _ in })
+        label: "gate:" + (worker.path as NSString).lastPathComponent, forker: hub.forker, onExit: { _ in })
     } catch {
       throw ToolError(.init(rawValue: error.code), error.message, hint: "Check that \(hub.options.executable) runs.")
     }

@@ -61,8 +61,8 @@ struct GitCLI: Sendable {
     return text
   }
 
-  /// `run`, tried again a few times when git found one of its lock files taken (a pool refill's `worktree add`
-  /// runs beside a spawn's ref and worktree admin).
+  /// `run`, tried again a few times when git found one of its lock files taken or a worktree half-made (the hub's
+  /// own worktree admin is serialized by `Hub.worktreeAdmin`, but ref updates and other gits run beside it).
   @discardableResult
   func runRetryingLocks(_ arguments: [String], in directory: String? = nil) throws(Failure) -> String {
     var attempt = 0
@@ -71,7 +71,9 @@ struct GitCLI: Sendable {
         return try run(arguments, in: directory)
       } catch {
         attempt += 1
-        guard attempt < 5, error.stderr.contains(".lock") else { throw error }
+        // A lock file another git holds, or a worktree another git (not this hub's) is half-way through making.
+        let transient = error.stderr.contains(".lock") || (error.stderr.contains("failed to read") && error.stderr.contains("/worktrees/"))
+        guard attempt < 5, transient else { throw error }
         usleep(useconds_t(20_000 * attempt))
       }
     }

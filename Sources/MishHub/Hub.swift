@@ -48,6 +48,8 @@ public struct HubOptions: Sendable {
   public var executable: String
   /// The sandbox profiles a session may have (checked at hub_spawn; empty: not checked here).
   public var profiles: [String] = []
+  /// Sessions' and gates' servers are forked from one warm template (`SessionForker`) rather than executed.
+  public var forkSessions = true
   public init(executable: String) { self.executable = executable }
 }
 
@@ -81,6 +83,10 @@ public final class Hub: @unchecked Sendable {
   let adminQueue = DispatchQueue(label: "mish.hub.git-admin")
   /// Pool refills (whole checkouts, seconds on a large repository) run apart, so a spawn never waits behind one.
   let poolQueue = DispatchQueue(label: "mish.hub.pool")
+  /// Held by git commands that make, lock, remove or list worktrees (`worktreeAdmin`).
+  let worktreeLock = NSLock()
+  /// Forks sessions' servers (nil: each is executed).
+  let forker: SessionForker?
 
   public struct Failure: Error, CustomStringConvertible {
     public let description: String
@@ -102,6 +108,7 @@ public final class Hub: @unchecked Sendable {
     stateDirectory = top + "/.mish"
     self.options = options
     self.log = log
+    forker = options.forkSessions ? SessionForker(executable: options.executable, log: log) : nil
     do throws(HubConfig.Failure) {
       config = try HubConfig.load(repository: top)
     } catch {
@@ -119,6 +126,7 @@ public final class Hub: @unchecked Sendable {
     } catch {
       throw Failure(description: error.description)
     }
+    emptyTrash()  // what an earlier hub removed but had not deleted yet
   }
 
   /// `.mish/` is the hub's, never the project's: listed in the repository's own exclude file.
@@ -207,7 +215,7 @@ public final class Hub: @unchecked Sendable {
       return session.state
     }
     guard previous != state else { return }
-    try? journal.query(
+    _ = try? journal.query(
       "UPDATE sessions SET state = ?, reason = ?, updated_ms = ? WHERE id = ?",
       [.text(state.rawValue), reason.map(Journal.Value.text) ?? .null, .int(Self.nowMs()), .text(session.id)])
     var data: JSONObject = ["from": .string(previous.rawValue), "to": .string(state.rawValue)]
@@ -251,6 +259,7 @@ extension Hub {
     for child in children { child.stop(grace: 2) }
     let deadline = Date().addingTimeInterval(3)
     while Date() < deadline, children.contains(where: { !$0.hasExited }) { usleep(20_000) }
+    forker?.shutDown()
   }
 
   /// The sessions recorded in a repository's journal, for `mish hub status` (works while a hub runs: WAL readers

@@ -52,15 +52,14 @@ extension Hub {
         lock.withLock { pool.append((path, head)) }
         pooled.append(.string(path))
       } else if clean {
-        _ = try? git.run(["worktree", "unlock", path])
-        if (try? git.run(["worktree", "remove", "--force", path])) != nil {
+        if (try? removeWorktree(path)) != nil {
           orphans.append(["worktree": .string(path), "action": "removed (clean; its branch is kept)"])
         }
       } else {
         orphans.append(["worktree": .string(path), "action": "kept: it has uncommitted changes and no live session"])
       }
     }
-    _ = try? git.run(["worktree", "prune"])
+    _ = try? worktreeAdmin { () throws(GitCLI.Failure) in try git.run(["worktree", "prune"]) }
     var summary: JSONObject = ["restarted": .array(restarted), "failed": .array(failed), "pooled": .array(pooled), "orphans": .array(orphans)]
     summary["queue"] = .object(recoverQueue())
     if !rows.isEmpty || !orphans.isEmpty || queueItems().contains(where: { $0.state != .landed && $0.state != .rejected }) { record("hub.recovered", session: nil, summary) }

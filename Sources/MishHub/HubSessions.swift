@@ -19,6 +19,51 @@ extension Hub {
     ToolError(.init(rawValue: "git"), "Cannot \(action): \(failure.description)", hint: "The repository is unchanged by this step; check it with git status, then retry.")
   }
 
+  // MARK: - Worktree admin
+
+  /// Runs git commands that make, lock, remove or list worktrees one at a time across the hub's threads (spawns,
+  /// pool refills, gates, reclaims, recovery): a command that lists worktrees fails when it meets one that another
+  /// command is half-way through making or removing ("failed to read .git/worktrees/w3/commondir"). Only git's admin
+  /// files are written under it; checking out or deleting a whole tree happens outside.
+  func worktreeAdmin<T>(_ body: () throws(GitCLI.Failure) -> T) throws(GitCLI.Failure) -> T {
+    worktreeLock.lock()
+    defer { worktreeLock.unlock() }
+    return try body()
+  }
+
+  /// `git worktree add --no-checkout ARGUMENTS` (`path` among them) under the admin lock, then the files checked
+  /// out in that worktree alone.
+  func addWorktree(_ arguments: [String], at path: String) throws(GitCLI.Failure) {
+    _ = try worktreeAdmin { () throws(GitCLI.Failure) in try git.runRetryingLocks(["worktree", "add", "--no-checkout"] + arguments) }
+    try git.runRetryingLocks(["reset", "--hard", "--quiet"], in: path)
+  }
+
+  /// Removes a worktree whatever it holds (callers check first when that matters): unlocked, moved under
+  /// .mish/trash and pruned from git's list under the admin lock, its files deleted afterwards in the background.
+  func removeWorktree(_ path: String) throws(GitCLI.Failure) {
+    let trash = "\(stateDirectory)/trash/\((path as NSString).lastPathComponent)-\(UInt32.random(in: 0..<UInt32.max))"
+    try? FileManager.default.createDirectory(atPath: stateDirectory + "/trash", withIntermediateDirectories: true)
+    try worktreeAdmin { () throws(GitCLI.Failure) in
+      _ = try? git.run(["worktree", "unlock", path])
+      if rename(path, trash) == 0 || errno == ENOENT {
+        _ = try git.runRetryingLocks(["worktree", "prune"])
+      } else {
+        _ = try git.runRetryingLocks(["worktree", "remove", "--force", "--force", path])
+      }
+    }
+    emptyTrash()
+  }
+
+  /// Deletes what removed worktrees left in .mish/trash, in the background.
+  func emptyTrash() {
+    let trash = stateDirectory + "/trash"
+    DispatchQueue.global(qos: .background).async {
+      for entry in (try? FileManager.default.contentsOfDirectory(atPath: trash)) ?? [] {
+        try? FileManager.default.removeItem(atPath: trash + "/" + entry)
+      }
+    }
+  }
+
   /// The commit sessions branch from by default: the queue's target (the main worktree's branch unless configured).
   var targetBranch: String { targetBranchName ?? "HEAD" }
 
@@ -71,11 +116,11 @@ extension Hub {
           try git.runRetryingLocks(["branch", "--no-track", branch, base])
           try git.runRetryingLocks(["symbolic-ref", "HEAD", "refs/heads/" + branch], in: path)
         } else if taken != nil {
-          try git.runRetryingLocks(["switch", "--no-guess", "-c", branch, base], in: path)
+          _ = try worktreeAdmin { () throws(GitCLI.Failure) in try git.runRetryingLocks(["switch", "--no-guess", "-c", branch, base], in: path) }
         } else {
-          try git.runRetryingLocks(["worktree", "add", "-b", branch, path, base])
+          try addWorktree(["-b", branch, path, base], at: path)
         }
-        try git.runRetryingLocks(["worktree", "lock", "--reason", "mish session \(id)", path])
+        _ = try worktreeAdmin { () throws(GitCLI.Failure) in try git.runRetryingLocks(["worktree", "lock", "--reason", "mish session \(id)", path]) }
       } catch {
         setState(session, .failed, reason: error.description)
         throw Self.gitError(error, doing: "prepare the worktree for \(id)")
@@ -109,7 +154,7 @@ extension Hub {
       child = try ChildSession(
         executable: options.executable,
         arguments: ["serve", "--root", session.worktree, "--state-dir", stateDir, "--profile", session.profile, "--log-level", "warning"] + limitArguments,
-        label: session.id, onExit: { [weak self, weak session] child in
+        label: session.id, forker: forker, onExit: { [weak self, weak session] child in
           guard let self, let session else { return }
           self.childExited(session, child)
         })
@@ -146,7 +191,7 @@ extension Hub {
         guard let commit = git.commit(targetBranch) else { return }
         let path = nextWorktreePath()
         do throws(GitCLI.Failure) {
-          try git.runRetryingLocks(["worktree", "add", "--detach", path, commit])
+          try addWorktree(["--detach", path, commit], at: path)
         } catch {
           log("warning: cannot prepare a pooled worktree: \(error)")
           return
@@ -183,8 +228,7 @@ extension Hub {
         return reason
       }
       do throws(GitCLI.Failure) {
-        _ = try? git.run(["worktree", "unlock", session.worktree])
-        try git.run(["worktree", "remove", "--force", session.worktree])
+        try removeWorktree(session.worktree)
       } catch {
         throw Self.gitError(error, doing: "remove the worktree of \(session.id)")
       }

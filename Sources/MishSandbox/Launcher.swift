@@ -424,15 +424,20 @@ final class Zygote: @unchecked Sendable {
   }
 }
 
-/// Runs closures one at a time on one long-lived thread and hands back their results.
+/// Runs closures one at a time on one long-lived thread and hands back their results. The thread starts with the
+/// first closure (an idle server has none: the hub's session template forks only while it is single-threaded).
 final class SpawnThread: Sendable {
   final class Queue: @unchecked Sendable {
     let condition = NSCondition()
     var jobs: [() -> Void] = []
+    var started = false
   }
   let queue = Queue()
 
-  init() {
+  /// Called with `queue.condition` held.
+  private func startIfNeeded() {
+    guard !queue.started else { return }
+    queue.started = true
     let thread = Thread { [queue] in
       while true {
         queue.condition.lock()
@@ -450,6 +455,7 @@ final class SpawnThread: Sendable {
     let done = NSCondition()
     var result: T?
     queue.condition.lock()
+    startIfNeeded()
     queue.jobs.append {
       let value = body()
       done.lock()

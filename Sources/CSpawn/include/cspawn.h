@@ -77,6 +77,9 @@ int mish_seqpacket_pair(int fds[2]);
 /// and every other fd above 2 closed. Returns the pid or -1 with errno.
 pid_t mish_spawn_helper(const char *path, char *const argv[], int socket);
 
+/// Closes every fd from `from` up (close_range(2), or one by one where it is missing).
+void mish_close_from(int from);
+
 /// pidfd_open(2); -1 and errno on failure.
 int mish_pidfd_open(pid_t pid);
 
