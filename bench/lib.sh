@@ -56,13 +56,13 @@ bench_mish() {
   fi
   bench_apt pkg-config libssl-dev git
   command -v swift >/dev/null || { log "swift is not on PATH (Swift 6 toolchain needed)"; exit 1; }
-  log "building mish (release, --scratch-path $MISH_SCRATCH)"
-  (cd "$REPO_DIR" && swift build -c release --scratch-path "$MISH_SCRATCH" >"$BENCH_OUT/build.log" 2>&1) || {
+  log "building mish (release, --static-swift-stdlib, --scratch-path $MISH_SCRATCH)"
+  (cd "$REPO_DIR" && swift build -c release --static-swift-stdlib --scratch-path "$MISH_SCRATCH" >"$BENCH_OUT/build.log" 2>&1) || {
     tail -30 "$BENCH_OUT/build.log" >&2
     log "mish did not build (log: $BENCH_OUT/build.log)"
     exit 1
   }
-  MISH="$(cd "$REPO_DIR" && swift build -c release --scratch-path "$MISH_SCRATCH" --show-bin-path)/mish"
+  MISH="$(cd "$REPO_DIR" && swift build -c release --static-swift-stdlib --scratch-path "$MISH_SCRATCH" --show-bin-path)/mish"
 }
 
 # Fails with a clear message when the running mish has no such method (a tool not landed yet).

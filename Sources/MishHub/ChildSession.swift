@@ -23,8 +23,14 @@ final class ChildSession: @unchecked Sendable {
   var progressRoutes: [String: @Sendable (JSONValue) -> Void] = [:]
   var stderrRing: [UInt8] = []
   var exited = false
+  /// Frames not yet written to the child's stdin, the first `outgoingSent` bytes of them written already.
+  var outgoing: [UInt8] = []
+  var outgoingSent = 0
+  /// Some thread is writing `outgoing` (the first caller that found it idle, or the writer queue).
+  var draining = false
+  var closeRequested = false
   var inputClosed = false
-  var queuedBytes = 0
+  /// Finishes writes the pipe had no room for.
   let writer: DispatchQueue
   /// Called once, from the reader thread, when the child's stdout closes (it exited or crashed).
   let onExit: @Sendable (ChildSession) -> Void
@@ -66,6 +72,7 @@ final class ChildSession: @unchecked Sendable {
     }
     pid = childPID
     stdinFD = input[1]
+    _ = fcntl(stdinFD, F_SETFL, fcntl(stdinFD, F_GETFL) | O_NONBLOCK)
     writer = DispatchQueue(label: "mish.hub.write.\(label)")
     self.onExit = onExit
     lastHeard.store(Self.nowMs(), ordering: .relaxed)
@@ -145,45 +152,81 @@ final class ChildSession: @unchecked Sendable {
   /// A notification (or anything that expects no reply), as is.
   func notify(_ message: JSONValue) { _ = write(message) }
 
-  /// Queues one frame for the writer; refuses when too much already waits for this child.
+  /// Sends one frame; refuses when too much already waits for this child. The first writer to find nothing being
+  /// written writes on its own thread (no hand-off: the routing's common case), with the pipe non-blocking; frames
+  /// that arrive meanwhile are appended and written by it. When the pipe is full (a child not reading), the rest
+  /// is left to the writer queue, which waits for room, so no caller ever blocks on a child.
   func write(_ message: JSONValue) -> Failure? {
     let bytes = JSONWriter.encode(message) + [0x0A]
-    let size = bytes.count
-    let refused: Bool = lock.withLock {
-      if exited || queuedBytes + size > Self.maxQueuedBytes { return true }
-      queuedBytes += size
-      return false
-    }
-    if refused {
-      return lock.withLock { exited }
-        ? Failure(code: "session_ended", message: "The session's server has exited")
-        : Failure(code: "busy", message: "The session is not reading its input (over \(Self.maxQueuedBytes >> 20) MB waiting)")
-    }
-    writer.async { [self] in
-      defer { lock.withLock { queuedBytes -= size } }
-      guard !lock.withLock({ inputClosed }) else { return }
-      var offset = 0
-      bytes.withUnsafeBytes { raw in
-        while offset < raw.count {
-          let n = Glibc.write(stdinFD, raw.baseAddress! + offset, raw.count - offset)
-          if n < 0 && errno == EINTR { continue }
-          if n <= 0 { break }
-          offset += n
-        }
+    let (refusal, drainHere): (Failure?, Bool) = lock.withLock {
+      if exited || closeRequested { return (Failure(code: "session_ended", message: "The session's server has exited"), false) }
+      if outgoing.count - outgoingSent + bytes.count > Self.maxQueuedBytes {
+        return (Failure(code: "busy", message: "The session is not reading its input (over \(Self.maxQueuedBytes >> 20) MB waiting)"), false)
       }
+      outgoing += bytes
+      if draining { return (nil, false) }
+      draining = true
+      return (nil, true)
     }
-    return nil
+    if drainHere { drain(waiting: false) }
+    return refusal
   }
 
-  /// Closes the child's stdin once, after what is queued for it (the writer queue owns the fd).
-  func closeInput() {
-    writer.async { [self] in
-      let first = lock.withLock {
-        defer { inputClosed = true }
-        return !inputClosed
+  /// Writes `outgoing` until it is empty; with `waiting` false, hands over to the writer queue when the pipe is full.
+  private func drain(waiting: Bool) {
+    while true {
+      let chunk: ArraySlice<UInt8>? = lock.withLock {
+        if outgoingSent == outgoing.count {
+          outgoing.removeAll(keepingCapacity: outgoing.count <= 1 << 16)
+          outgoingSent = 0
+          draining = false
+          if closeRequested && !inputClosed {
+            inputClosed = true
+            close(stdinFD)
+          }
+          return nil
+        }
+        return outgoing[outgoingSent..<min(outgoing.count, outgoingSent + (1 << 16))]
       }
-      if first { close(stdinFD) }
+      guard let chunk else { return }
+      let n = chunk.withUnsafeBytes { Glibc.write(stdinFD, $0.baseAddress!, $0.count) }
+      if n > 0 {
+        lock.withLock { outgoingSent += n }
+      } else if n < 0 && errno == EINTR {
+        continue
+      } else if n < 0 && errno == EAGAIN {
+        guard waiting else {
+          writer.async { [self] in drain(waiting: true) }
+          return
+        }
+        var pfd = pollfd(fd: stdinFD, events: Int16(POLLOUT), revents: 0)
+        _ = poll(&pfd, 1, 1000)
+      } else {
+        // The child is gone (EPIPE): nothing more can reach it; its reader sees the end.
+        lock.withLock {
+          outgoing.removeAll()
+          outgoingSent = 0
+          draining = false
+          if !inputClosed {
+            inputClosed = true
+            close(stdinFD)
+          }
+        }
+        return
+      }
     }
+  }
+
+  /// Closes the child's stdin once, after what is waiting for it has been written.
+  func closeInput() {
+    let closeNow: Bool = lock.withLock {
+      guard !closeRequested else { return false }
+      closeRequested = true
+      if draining { return false }  // the writer closes it when it is done
+      inputClosed = true
+      return true
+    }
+    if closeNow { close(stdinFD) }
   }
 
   /// Asks the child to cancel a request it is running.

@@ -79,6 +79,17 @@ public final class Hub: @unchecked Sendable {
   /// Long-polls of hub/events waiting for a seq beyond the one they know.
   var eventWaiters: [(after: Int, resume: @Sendable () -> Void)] = []
   var lastSeq = 0
+  /// Events recorded but not yet written, and whether a write of them is scheduled.
+  var pendingEvents: [PendingEvent] = []
+  var eventWriteScheduled = false
+  /// Writes events to the journal, one batch at a time.
+  let journalQueue = DispatchQueue(label: "mish.hub.journal")
+  struct PendingEvent {
+    let time: Int64
+    let kind: String
+    let session: String?
+    let data: String
+  }
   /// Repository-wide git admin (worktree add/remove, branch creation) one at a time.
   let adminQueue = DispatchQueue(label: "mish.hub.git-admin")
   /// Pool refills (whole checkouts, seconds on a large repository) run apart, so a spawn never waits behind one.
@@ -143,33 +154,69 @@ public final class Hub: @unchecked Sendable {
 
   // MARK: - Events
 
-  /// Appends an event (journal first), wakes long-polls, and returns its seq.
+  /// Appends an event and wakes long-polls; returns once it is in the journal. Events are written by whoever finds
+  /// some waiting, in one transaction per batch, in the order they were recorded.
+  func record(_ kind: String, session: String?, _ data: JSONObject = [:]) {
+    enqueueEvent(kind, session: session, data)
+    journalQueue.sync { writeEvents() }
+  }
+
+  /// `record` for the routing's hot path (a call's event): returns at once; the journal queue writes it with the
+  /// others that arrive meanwhile (one transaction for a burst of calls instead of one each), and hub/events
+  /// writes what is waiting before it reads.
+  func recordSoon(_ kind: String, session: String?, _ data: JSONObject = [:]) {
+    if enqueueEvent(kind, session: session, data) { journalQueue.async { [self] in writeEvents() } }
+  }
+
+  /// Returns true when no write was already scheduled.
   @discardableResult
-  func record(_ kind: String, session: String?, _ data: JSONObject = [:]) -> Int {
-    let time = Self.nowMs()
-    let seq: Int
+  private func enqueueEvent(_ kind: String, session: String?, _ data: JSONObject) -> Bool {
+    let event = PendingEvent(time: Self.nowMs(), kind: kind, session: session, data: JSONWriter.string(.object(data)))
+    return lock.withLock {
+      pendingEvents.append(event)
+      defer { eventWriteScheduled = true }
+      return !eventWriteScheduled
+    }
+  }
+
+  /// Writes the waiting events (on the journal queue) and wakes the long-polls they satisfy.
+  private func writeEvents() {
+    let batch: [PendingEvent] = lock.withLock {
+      defer {
+        pendingEvents = []
+        eventWriteScheduled = false
+      }
+      return pendingEvents
+    }
+    guard !batch.isEmpty else { return }
+    let last: Int
     do throws(Journal.Failure) {
-      seq = Int(
-        try journal.query(
-          "INSERT INTO events(time_ms, kind, session_id, data) VALUES(?, ?, ?, ?)",
-          [.int(time), .text(kind), session.map(Journal.Value.text) ?? .null, .text(JSONWriter.string(.object(data)))]
-        ).lastID)
+      last = try journal.transaction { (transaction) throws(Journal.Failure) -> Int in
+        var id: Int64 = 0
+        for event in batch {
+          id = try transaction.query(
+            "INSERT INTO events(time_ms, kind, session_id, data) VALUES(?, ?, ?, ?)",
+            [.int(event.time), .text(event.kind), event.session.map(Journal.Value.text) ?? .null, .text(event.data)]
+          ).lastID
+        }
+        return Int(id)
+      }
     } catch {
-      log("warning: the journal refused an event (\(kind)): \(error)")
-      return lock.withLock { lastSeq }
+      log("warning: the journal refused \(batch.count) event(s) (\(batch.map(\.kind).joined(separator: ", "))): \(error)")
+      return
     }
     let waking: [@Sendable () -> Void] = lock.withLock {
-      lastSeq = max(lastSeq, seq)
-      let ready = eventWaiters.filter { $0.after < seq }.map(\.resume)
-      eventWaiters.removeAll { $0.after < seq }
+      lastSeq = max(lastSeq, last)
+      let ready = eventWaiters.filter { $0.after < last }.map(\.resume)
+      eventWaiters.removeAll { $0.after < last }
       return ready
     }
     for resume in waking { resume() }
-    return seq
   }
 
   /// Events after `since`, up to `limit`; waits up to `waitMs` for the first one when there is none yet.
   func events(since: Int, limit: Int, waitMs: Int) async throws(ToolError) -> (events: [JSONValue], next: Int) {
+    journalQueue.sync { writeEvents() }
     if waitMs > 0 && lock.withLock({ lastSeq }) <= since {
       await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
         let once = Atomic(false)
@@ -260,6 +307,7 @@ extension Hub {
     let deadline = Date().addingTimeInterval(3)
     while Date() < deadline, children.contains(where: { !$0.hasExited }) { usleep(20_000) }
     forker?.shutDown()
+    journalQueue.sync { writeEvents() }
   }
 
   /// The sessions recorded in a repository's journal, for `mish hub status` (works while a hub runs: WAL readers

@@ -292,7 +292,7 @@ extension Hub {
       if let id = childID.withLock({ $0 }) { child.cancel(childID: id) }
     }
     var event: JSONObject = ["method": .string(operation), "args_digest": .string(Self.digest(arguments)), "duration_ms": .int(Int(Self.nowMs() - started))]
-    defer { record("call", session: id, event) }
+    defer { recordSoon("call", session: id, event) }
     switch reply {
     case .failure(let failure):
       event["outcome"] = .string(failure.code)
