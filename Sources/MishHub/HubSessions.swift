@@ -239,64 +239,108 @@ extension Hub {
 
   // MARK: - Routing
 
-  /// Sends one call to the session's server and returns its result; the session's own errors come back as the
-  /// same error. Writes to paths another session leases exclusively are refused before they reach the session.
-  func call(_ id: String, method: String, params: JSONValue, context: RequestContext) async throws(ToolError) -> JSONValue {
+  /// Sends one call to the session's server; `done` gets its result, or the session's own error as the same error,
+  /// exactly once, on the thread that read the session's answer. Returns a canceller. Writes to paths another
+  /// session leases exclusively are refused before they reach the session.
+  func call(_ id: String, method: String, params: JSONValue, context: RequestContext, done: @escaping @Sendable (Result<JSONValue, ToolError>) -> Void) -> @Sendable () -> Void {
     var progress: (@Sendable (JSONValue) -> Void)?
     if context.wantsProgress {
       progress = { params in
         context.progress(params["progress"]?.doubleValue ?? 0, total: params["total"]?.doubleValue, message: params["message"]?.stringValue)
       }
     }
-    let message = try await route(id, method: method, params: params, progress: progress)
-    if let result = message["result"] { return result }
-    let error = message["error"] ?? .null
-    let data = error["data"]
-    // The session's own error, with its details (conflicts, paths, field) kept.
-    let details = JSONObject((data?.objectValue ?? [:]).filter { !["code", "message", "hint"].contains($0.key) }.map { ($0.key, $0.value) })
-    throw ToolError(
-      .init(rawValue: data?["code"]?.stringValue ?? Self.protocolCode(error["code"]?.intValue)),
-      data?["message"]?.stringValue ?? error["message"]?.stringValue ?? "The session refused the call",
-      hint: data?["hint"]?.stringValue ?? "Check the method name and params against the session's tools (hub_call session/info, or tools/list on mish connect).",
-      details: details)
+    return route(id, method: method, params: params, progress: progress) { outcome in
+      done(outcome.flatMap { message in
+        if let result = message["result"] { return .success(result) }
+        let error = message["error"] ?? .null
+        let data = error["data"]
+        // The session's own error, with its details (conflicts, paths, field) kept.
+        let details = JSONObject((data?.objectValue ?? [:]).filter { !["code", "message", "hint"].contains($0.key) }.map { ($0.key, $0.value) })
+        return .failure(
+          ToolError(
+            .init(rawValue: data?["code"]?.stringValue ?? Self.protocolCode(error["code"]?.intValue)),
+            data?["message"]?.stringValue ?? error["message"]?.stringValue ?? "The session refused the call",
+            hint: data?["hint"]?.stringValue ?? "Check the method name and params against the session's tools (hub_call session/info, or tools/list on mish connect).",
+            details: details))
+      })
+    }
+  }
+
+  /// `call` for async callers (overlaps): cancelling the task cancels the call.
+  func call(_ id: String, method: String, params: JSONValue, context: RequestContext) async throws(ToolError) -> JSONValue {
+    try await Self.awaiting { done in call(id, method: method, params: params, context: context, done: done) }
+  }
+
+  /// `route` for async callers (`mish connect`'s socket): cancelling the task cancels the call.
+  func route(_ id: String, method: String, params: JSONValue, progress: (@Sendable (JSONValue) -> Void)?) async throws(ToolError) -> JSONValue {
+    try await Self.awaiting { done in route(id, method: method, params: params, progress: progress, done: done) }
+  }
+
+  /// Awaits a callback-style operation (started with its `done`, returning its canceller).
+  static func awaiting(_ start: (@escaping @Sendable (Result<JSONValue, ToolError>) -> Void) -> @Sendable () -> Void) async throws(ToolError) -> JSONValue {
+    let canceller = Mutex<(@Sendable () -> Void)?>(nil)
+    let outcome: Result<JSONValue, ToolError> = await withTaskCancellationHandler {
+      await withCheckedContinuation { continuation in
+        let cancel = start { continuation.resume(returning: $0) }
+        canceller.withLock { $0 = cancel }
+      }
+    } onCancel: {
+      canceller.withLock { $0 }?()
+    }
+    return try outcome.get()
   }
 
   /// One call to a session's server, native (`fs/read`) or MCP (`tools/call` of `fs_read`, from `mish connect`):
-  /// the lease check first, then the child's own reply message (its id is the child's; callers put theirs back).
-  /// Every call becomes an event (method, args digest, outcome, duration), a commit also a commit event, and a
-  /// session/info answer carries the hub's view (session, task, decisions). Cancelling the task cancels the call.
-  func route(_ id: String, method: String, params: JSONValue, progress: (@Sendable (JSONValue) -> Void)?) async throws(ToolError) -> JSONValue {
-    let session = try session(id)
-    let (state, child) = lock.withLock { (session.state, session.child) }
-    guard state.isLive, let child, !child.hasExited else {
-      throw ToolError(.init(rawValue: "session_ended"), "Session \(id) is \(state.rawValue)\(session.reason.map { ": \($0)" } ?? "")", hint: "Spawn a new session with hub_spawn; this one's branch \(session.branch) keeps its commits.")
+  /// the lease check first, then the child's own reply message (its id is the child's; callers put theirs back),
+  /// given to `done` exactly once. Nothing here blocks: the request is written to the child on this thread (or
+  /// queued when its pipe is full), and `done` runs on the child's reader thread. Every call becomes an event
+  /// (method, args digest, outcome, duration), a commit also a commit event, and a session/info answer carries the
+  /// hub's view (session, task, decisions). Returns a canceller.
+  func route(_ id: String, method: String, params: JSONValue, progress: (@Sendable (JSONValue) -> Void)?, done: @escaping @Sendable (Result<JSONValue, ToolError>) -> Void) -> @Sendable () -> Void {
+    let session: HubSession
+    let child: ChildSession
+    let state: SessionState
+    do throws(ToolError) {
+      session = try self.session(id)
+      let current = lock.withLock { (session.state, session.child) }
+      guard current.0.isLive, let live = current.1, !live.hasExited else {
+        throw ToolError(.init(rawValue: "session_ended"), "Session \(id) is \(current.0.rawValue)\(session.reason.map { ": \($0)" } ?? "")", hint: "Spawn a new session with hub_spawn; this one's branch \(session.branch) keeps its commits.")
+      }
+      (state, child) = (current.0, live)
+    } catch {
+      done(.failure(error))
+      return {}
     }
     // What the call does, whichever face it came through.
     let isTool = method == "tools/call"
     let operation = isTool ? Self.nativeMethod(ofTool: params["name"]?.stringValue ?? "") : method
     let arguments = isTool ? params["arguments"] ?? [:] : params
     if let paths = LeaseRules.writtenPaths(method: operation, params: arguments) {
-      try checkLeases(session: id, paths: paths, method: operation)
+      do throws(ToolError) {
+        try checkLeases(session: id, paths: paths, method: operation)
+      } catch {
+        done(.failure(error))
+        return {}
+      }
     }
     if state == .ready || state == .rejected { setState(session, .working) }
     let started = Self.nowMs()
     var forwarded: JSONObject = ["jsonrpc": "2.0", "method": .string(method)]
     if params != .null { forwarded["params"] = params }
-    let childID = Mutex<Int?>(nil)
-    let reply: Result<JSONValue, ChildSession.Failure> = await withTaskCancellationHandler {
-      await withCheckedContinuation { continuation in
-        let id = child.request(forwarded, progress: progress) { continuation.resume(returning: $0) }
-        childID.withLock { $0 = id }
-      }
-    } onCancel: {
-      if let id = childID.withLock({ $0 }) { child.cancel(childID: id) }
+    let childID = child.request(forwarded, progress: progress) { [self] reply in
+      done(finishRoute(reply, session: session, operation: operation, isTool: isTool, arguments: arguments, started: started))
     }
+    return { if let childID { child.cancel(childID: childID) } }
+  }
+
+  /// A routed call's answer: its event recorded, a commit's event too, session/info given the hub's view.
+  private func finishRoute(_ reply: Result<JSONValue, ChildSession.Failure>, session: HubSession, operation: String, isTool: Bool, arguments: JSONValue, started: Int64) -> Result<JSONValue, ToolError> {
     var event: JSONObject = ["method": .string(operation), "args_digest": .string(Self.digest(arguments)), "duration_ms": .int(Int(Self.nowMs() - started))]
-    defer { recordSoon("call", session: id, event) }
+    defer { recordSoon("call", session: session.id, event) }
     switch reply {
     case .failure(let failure):
       event["outcome"] = .string(failure.code)
-      throw ToolError(.init(rawValue: failure.code), failure.message, hint: "hub_sessions shows the session's state; its branch \(session.branch) keeps its commits.")
+      return .failure(ToolError(.init(rawValue: failure.code), failure.message, hint: "hub_sessions shows the session's state; its branch \(session.branch) keeps its commits."))
     case .success(var message):
       let result = message["result"]
       let payload = isTool ? result?["structuredContent"] : result
@@ -307,7 +351,7 @@ extension Hub {
       } else {
         event["outcome"] = "ok"
         if operation == "git/commit", let sha = payload?["sha"]?.stringValue {
-          record("commit", session: id, ["sha": .string(sha), "branch": .string(session.branch)])
+          record("commit", session: session.id, ["sha": .string(sha), "branch": .string(session.branch)])
         }
         if operation == "session/info", let result, let payload, var whole = message.objectValue {
           var augmented = withDecisions(payload, session: session)
@@ -319,7 +363,7 @@ extension Hub {
           message = .object(whole)
         }
       }
-      return message
+      return .success(message)
     }
   }
 

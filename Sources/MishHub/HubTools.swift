@@ -95,10 +95,14 @@ public enum HubTools {
       annotations: Annotations(readOnly: false, destructive: true, idempotent: false, openWorld: true),
       footprint: { _ in .none },
       render: { result in JSONWriter.string(result) },
-      handler: .async { args, context throws(ToolError) in
-        let hub = try need(hub)
-        let method = try args.require("method")
-        return try await hub.call(try args.require("session_id"), method: method, params: args["params"] ?? .null, context: context)
+      handler: .callback { args, context, reply in
+        do throws(ToolError) {
+          let hub = try need(hub)
+          return hub.call(try args.require("session_id"), method: try args.require("method"), params: args["params"] ?? .null, context: context, done: reply)
+        } catch {
+          reply(.failure(error))
+          return {}
+        }
       })
   }
 

@@ -108,12 +108,17 @@ public final class RequestContext: Sendable {
 public struct OperationSpec: Sendable {
   public typealias SyncHandler = @Sendable (Args, RequestContext) throws(ToolError) -> JSONValue
   public typealias AsyncHandler = @Sendable (Args, RequestContext) async throws(ToolError) -> JSONValue
+  /// Starts the work and returns at once with a canceller; `reply` is called exactly once, from any thread.
+  public typealias CallbackHandler = @Sendable (Args, RequestContext, _ reply: @escaping @Sendable (Result<JSONValue, ToolError>) -> Void) -> @Sendable () -> Void
 
   public enum Handler: Sendable {
     /// Short blocking work (file I/O): run on a worker thread, never on the cooperative pool.
     case blocking(SyncHandler)
     /// Work that waits on other things (processes, child servers).
     case async(AsyncHandler)
+    /// Forwarding that must not block and is answered from elsewhere (the hub's calls to its sessions): started on
+    /// the thread that read the request, replied from the thread that reads the answer, with no hand-off between.
+    case callback(CallbackHandler)
   }
 
   /// Native method name, `family/verb`.

@@ -57,6 +57,8 @@ public final class Server: Sendable {
     let responder: Responder
     let cancelled = Atomic(false)
     let task = Mutex<Task<Void, Never>?>(nil)
+    /// A callback handler's canceller.
+    let canceller = Mutex<(@Sendable () -> Void)?>(nil)
     init(responder: Responder) { self.responder = responder }
   }
 
@@ -225,6 +227,7 @@ public final class Server: Sendable {
     guard let entry = live.withLock({ $0[id] }) else { return }
     entry.cancelled.store(true, ordering: .releasing)
     entry.task.withLock { $0?.cancel() }
+    entry.canceller.withLock { $0 }?()
     if replyCancelled {
       entry.responder.fail(RPCError(code: RPCError.requestCancelledCode, message: "Request cancelled"))
     } else {
@@ -428,6 +431,14 @@ public final class Server: Sendable {
           finishCall(outcome)
         }
         entry.task.withLock { $0 = task }
+      case .callback(let handler):
+        let finished = Atomic(false)
+        let cancel = handler(args, context) { [self] outcome in
+          guard !finished.exchange(true, ordering: .acquiringAndReleasing) else { return }
+          scheduler.finish(ticket)
+          finishCall(outcome)
+        }
+        entry.canceller.withLock { $0 = cancel }
       }
     }
   }
