@@ -27,6 +27,8 @@ public final class Journal: @unchecked Sendable {
 
   let database: OpaquePointer
   let lock = NSLock()
+  /// Prepared statements by their SQL (used under `lock`).
+  var statements: [String: OpaquePointer] = [:]
   public let path: String
 
   static let schema = """
@@ -70,7 +72,10 @@ public final class Journal: @unchecked Sendable {
     try execute(Self.schema)
   }
 
-  deinit { sqlite3_close(database) }
+  deinit {
+    for statement in statements.values { sqlite3_finalize(statement) }
+    sqlite3_close(database)
+  }
 
   /// Runs statements that return nothing.
   public func execute(_ sql: String) throws(Failure) {
@@ -117,11 +122,23 @@ public final class Journal: @unchecked Sendable {
   }
 
   func queryLocked(_ sql: String, _ values: [Value]) throws(Failure) -> (rows: [[Value]], lastID: Int64) {
-    var statement: OpaquePointer?
-    guard sqlite3_prepare_v2(database, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
-      throw Failure(description: "journal: \(String(cString: sqlite3_errmsg(database))) in \(sql.prefix(80))")
+    // Statements are prepared once and kept (the hub runs a few dozen distinct ones, the call event's on every
+    // routed call): compiling the SQL cost more than running the insert.
+    let statement: OpaquePointer
+    if let cached = statements[sql] {
+      statement = cached
+    } else {
+      var prepared: OpaquePointer?
+      guard sqlite3_prepare_v3(database, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil) == SQLITE_OK, let prepared else {
+        throw Failure(description: "journal: \(String(cString: sqlite3_errmsg(database))) in \(sql.prefix(80))")
+      }
+      statement = prepared
+      statements[sql] = prepared
     }
-    defer { sqlite3_finalize(statement) }
+    defer {
+      sqlite3_reset(statement)
+      sqlite3_clear_bindings(statement)
+    }
     for (index, value) in values.enumerated() {
       let position = Int32(index + 1)
       switch value {

@@ -306,7 +306,12 @@ def bench(a, repo, out, base, f4k, free_before):
           "disk_used_gb": round((free_before - disk_free(repo)) / 1e9, 1)})
     log(f"{len(spawned)} sessions ready on their branches")
 
-    # 3. Memory, idle.
+    # 3. Memory, idle. First the pool's refills (checkouts of the whole tree, seconds each on a large repository)
+    # finish, so neither the memory nor the routing below is measured beside a checkout the hub is still running.
+    t = time.monotonic()
+    hub.wait_until(lambda: hub.pool_count() >= a.pool, "a full pool before the memory and routing measurements")
+    emit({"label": "pool-refill-wait", "seconds": round(time.monotonic() - t, 1)})
+    log(f"the pool was full again after {time.monotonic() - t:.1f} s")
     time.sleep(a.idle_s)
     emit(memory("mem-idle", hub, spawned))
 

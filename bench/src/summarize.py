@@ -292,6 +292,10 @@ def hub(context, m):
                   f"lists them ready with a pid; git lists each worktree locked, on refs/heads/mish/<id> at the base "
                   f"{chk['base'][:12]} ({chk['worktrees']} worktrees with the pool's; about {chk['disk_used_gb']} GB "
                   "of disk for them)."]
+    wait = one("pool-refill-wait")
+    if wait:
+        lines += ["", f"Before the memory and routing measurements the driver waited {wait['seconds']:.1f} s for the pool to "
+                  "be full again (the refills after the back-to-back spawns), so neither is measured beside a checkout."]
 
     lines += ["", "| fs/read of a 4 KB file | state | n × rounds | p50 ms | p99 ms | mean ms | max ms |",
               "|---|---|---|---|---|---|---|"]
