@@ -134,7 +134,7 @@ final class GateRunner: @unchecked Sendable {
           reused = true
         } catch {
           // A tree left half-updated (a hub killed mid-checkout leaves index.lock behind): made anew below.
-          hub.log("warning: gate worktree \(worker.path) could not be reused (\(error)); recreating it")
+          hub.log("gate worktree \(worker.path) could not be reused (\(error)); recreating it")
         }
       }
       if !reused {

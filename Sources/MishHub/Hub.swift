@@ -65,6 +65,7 @@ public final class Hub: @unchecked Sendable {
   public let config: HubConfig
   /// The merge queue's lander (started by `startLander`).
   var lander: Lander?
+  /// The hub's warnings (logged at warning level; messages carry no level prefix of their own).
   let log: @Sendable (String) -> Void
   let lock = NSLock()
   var sessions: [String: HubSession] = [:]
@@ -202,7 +203,7 @@ public final class Hub: @unchecked Sendable {
         return Int(id)
       }
     } catch {
-      log("warning: the journal refused \(batch.count) event(s) (\(batch.map(\.kind).joined(separator: ", "))): \(error)")
+      log("the journal refused \(batch.count) event(s) (\(batch.map(\.kind).joined(separator: ", "))): \(error)")
       return
     }
     let waking: [@Sendable () -> Void] = lock.withLock {

@@ -193,7 +193,7 @@ extension Hub {
         do throws(GitCLI.Failure) {
           try addWorktree(["--detach", path, commit], at: path)
         } catch {
-          log("warning: cannot prepare a pooled worktree: \(error)")
+          log("cannot prepare a pooled worktree: \(error)")
           return
         }
         lock.withLock { pool.append((path, commit)) }

@@ -208,7 +208,7 @@ final class Lander: @unchecked Sendable {
       return landCommit(commit, tree: running, from: targetSHA, items: included)
     } catch {
       // The repository itself failed (not a change's fault): the group goes back to the queue and waits.
-      hub.log("warning: the lander could not process \(label(items)): \(error)")
+      hub.log("the lander could not process \(label(items)): \(error)")
       for var item in items where item.state == .merging || item.state == .gating {
         item.state = .queued
         item.note = "the lander hit a repository error (\(error.message)); retrying"

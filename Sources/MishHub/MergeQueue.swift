@@ -242,7 +242,7 @@ extension Hub {
   /// the queue cannot land; submits then say so.
   public func startLander() throws(Failure) {
     guard let target = targetBranchName else {
-      log("warning: no target branch (detached HEAD and no \"target\" in .mish/config.json): hub_submit will refuse until one is set")
+      log("no target branch (detached HEAD and no \"target\" in .mish/config.json): hub_submit will refuse until one is set")
       return
     }
     guard git.commit("refs/heads/" + target) != nil else {
