@@ -73,6 +73,9 @@ public final class Server: Sendable {
 
   // MARK: - Reading
 
+  /// How long the reading thread may spend running a chunk's quick requests itself before handing the rest out.
+  static let inlineBudget = Duration.milliseconds(2)
+
   /// Reads frames from `inputFD` until end of input, then waits for every request in flight to be answered.
   public func run(inputFD: Int32) {
     var parser = FrameParser(maxFrameBytes: options.maxFrameBytes)
@@ -86,9 +89,14 @@ public final class Server: Sendable {
       }
       if n == 0 { break readLoop }
       let events = parser.feed(buffer[0..<n])
+      let chunkStart = ContinuousClock.now
       for (index, event) in events.enumerated() {
-        // Only the chunk's last request may run here: nothing read after it is waiting behind it.
-        inlineSlot.store(index == events.count - 1, ordering: .relaxed)
+        // Quick operations run here, one after another, while this chunk has taken under 2 ms of this thread (and
+        // always its last request, behind which nothing read is waiting): a burst of small reads (parallel tool
+        // calls) is answered without a thread wake-up per call, and a slow one cannot hold the rest of a long
+        // chunk back for more than that.
+        let inline = index == events.count - 1 || ContinuousClock.now - chunkStart < Self.inlineBudget
+        inlineSlot.store(inline, ordering: .relaxed)
         handle(event)
       }
       inlineSlot.store(false, ordering: .relaxed)
