@@ -85,6 +85,8 @@ public final class Hub: @unchecked Sendable {
   var eventWriteScheduled = false
   /// Writes events to the journal, one batch at a time.
   let journalQueue = DispatchQueue(label: "mish.hub.journal")
+  /// The oldest event seq not yet trimmed away (used on the journal queue).
+  var oldestKeptSeq = 1
   struct PendingEvent {
     let time: Int64
     let kind: String
@@ -135,6 +137,7 @@ public final class Hub: @unchecked Sendable {
     do throws(Journal.Failure) {
       journal = try Journal(path: stateDirectory + "/hub.db")
       lastSeq = try journal.query("SELECT COALESCE(MAX(seq), 0) FROM events").rows.first?.first?.int ?? 0
+      oldestKeptSeq = try journal.query("SELECT COALESCE(MIN(seq), 1) FROM events").rows.first?.first?.int ?? 1
     } catch {
       throw Failure(description: error.description)
     }
@@ -206,6 +209,7 @@ public final class Hub: @unchecked Sendable {
       log("the journal refused \(batch.count) event(s) (\(batch.map(\.kind).joined(separator: ", "))): \(error)")
       return
     }
+    trimEvents(last: last)
     let waking: [@Sendable () -> Void] = lock.withLock {
       lastSeq = max(lastSeq, last)
       let ready = eventWaiters.filter { $0.after < last }.map(\.resume)
@@ -213,6 +217,29 @@ public final class Hub: @unchecked Sendable {
       return ready
     }
     for resume in waking { resume() }
+  }
+
+  /// Keeps the journal's events to `events.keep` (on the journal queue): once a tenth more has gathered, the oldest
+  /// go in one delete.
+  private func trimEvents(last: Int) {
+    let keep = config.eventsKeep
+    guard keep > 0, last - oldestKeptSeq + 1 > keep + max(keep / 10, 100) else { return }
+    let oldest = last - keep + 1
+    do throws(Journal.Failure) {
+      try journal.query("DELETE FROM events WHERE seq < ?", [.int(Int64(oldest))])
+      oldestKeptSeq = oldest
+    } catch {
+      log("the journal could not delete events before seq \(oldest): \(error)")
+    }
+  }
+
+  /// The oldest event the journal still has (0 when it has none).
+  func oldestEventSeq() throws(ToolError) -> Int {
+    do throws(Journal.Failure) {
+      return try journal.query("SELECT COALESCE(MIN(seq), 0) FROM events").rows.first?.first?.int ?? 0
+    } catch {
+      throw error.toolError
+    }
   }
 
   /// Events after `since`, up to `limit`; waits up to `waitMs` for the first one when there is none yet.

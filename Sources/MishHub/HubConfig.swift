@@ -45,6 +45,8 @@ public struct HubConfig: Sendable {
   public var batchWaitMs = 2000
   /// Gate runs at once (each in its own scratch worktree and sandboxed server).
   public var parallelGates = 2
+  /// The most recent events the journal keeps (0: all). A busy hub records thousands of calls a second.
+  public var eventsKeep = 1_000_000
   /// Where the configuration came from (a path, or "defaults").
   public var source = "defaults"
 
@@ -94,6 +96,9 @@ public struct HubConfig: Sendable {
         "batch_wait_ms": .optional(Schema.integer("How long a batch waits to fill once one change is queued.", minimum: 0, maximum: 600_000, default: 2000)),
         "parallel_gates": .optional(Schema.integer("Gate runs at once.", minimum: 1, maximum: 16, default: 2)),
       ])),
+      "events": .optional(Schema.object(nil, [
+        "keep": .optional(Schema.integer("The most recent events the journal keeps; older ones are deleted as new ones arrive (hub_events reports the oldest kept). 0 keeps all.", minimum: 0, default: 1_000_000)),
+      ])),
     ])
 
   /// The configuration of a repository: `<repository>/.mish/config.json`, or the defaults when there is none.
@@ -123,6 +128,7 @@ public struct HubConfig: Sendable {
     config.batchSize = value["queue"]?["batch_size"]?.intValue ?? config.batchSize
     config.batchWaitMs = value["queue"]?["batch_wait_ms"]?.intValue ?? config.batchWaitMs
     config.parallelGates = value["queue"]?["parallel_gates"]?.intValue ?? config.parallelGates
+    config.eventsKeep = value["events"]?["keep"]?.intValue ?? config.eventsKeep
     if let gates = value["gates"]?.arrayValue {
       config.gates = []
       for (index, gate) in gates.enumerated() {

@@ -145,6 +145,7 @@ public enum HubTools {
             "kind": .required(Schema.string()), "session_id": .required(Schema.nullable(Schema.string())),
           ], additionalProperties: true))),
           "next_seq": .required(Schema.integer("Pass as since_seq to read on.", minimum: 0)),
+          "oldest_seq": .required(Schema.integer("The oldest event the journal still keeps (events.keep in .mish/config.json; 0: none yet): a since_seq below it missed the ones trimmed away.", minimum: 0)),
         ]),
       annotations: Annotations(readOnly: true, destructive: false, idempotent: true, openWorld: false),
       footprint: { _ in .none },
@@ -157,7 +158,7 @@ public enum HubTools {
       handler: .async { args, _ throws(ToolError) in
         let hub = try need(hub)
         let (events, next) = try await hub.events(since: args.int("since_seq") ?? 0, limit: args.int("limit") ?? 500, waitMs: args.int("wait_ms") ?? 0)
-        return .object(["events": .array(events), "next_seq": .int(next)])
+        return .object(["events": .array(events), "next_seq": .int(next), "oldest_seq": .int(try hub.oldestEventSeq())])
       })
   }
 

@@ -23,6 +23,7 @@ struct HubConfigTests {
     let config = try parse("{}")
     #expect(config.target == nil && config.sessionProfile == "workspace-write" && config.gateProfile == "test")
     #expect(config.batchSize == 4 && config.batchWaitMs == 2000 && config.parallelGates == 2)
+    #expect(config.eventsKeep == 1_000_000)
     #expect(config.gates.map(\.name) == ["tests"])
     guard case .tool(let method, let params) = config.gates[0].action else { Issue.record("a tool gate"); return }
     #expect(method == "test/run" && params["runner"] == "auto" && config.gates[0].phase == .postMerge)
@@ -35,11 +36,11 @@ struct HubConfigTests {
        "gates": [{"name": "build", "tool": "build/run", "phase": "pre-merge", "timeout_ms": 1000},
                  {"name": "lint", "command": "make lint"},
                  {"name": "release", "command": "make release-check", "phase": "release"}],
-       "queue": {"batch_size": 8, "batch_wait_ms": 0, "parallel_gates": 3}}
+       "queue": {"batch_size": 8, "batch_wait_ms": 0, "parallel_gates": 3}, "events": {"keep": 5000}}
       """)
     #expect(config.target == "trunk" && config.sessionProfile == "test" && config.gateProfile == "workspace-write")
     #expect(config.sessionLimits["pids"] == 512)
-    #expect(config.batchSize == 8 && config.batchWaitMs == 0 && config.parallelGates == 3)
+    #expect(config.batchSize == 8 && config.batchWaitMs == 0 && config.parallelGates == 3 && config.eventsKeep == 5000)
     #expect(config.gates.map(\.phase) == [.preMerge, .postMerge, .release])
     #expect(config.gates(.preMerge).map(\.name) == ["build"] && config.gates[0].timeoutMs == 1000 && config.gates[1].timeoutMs == 600_000)
     guard case .command(let command) = config.gates[1].action else { Issue.record("a command gate"); return }

@@ -174,6 +174,24 @@ final class HubTests {
     #expect(Set(files.first?["sessions"]?.arrayValue?.compactMap(\.stringValue) ?? []) == [first, second])
   }
 
+  @Test func oldEventsAreTrimmedToTheConfiguredNumber() throws {
+    let repository = try repository()
+    try repository.write(".mish/config.json", #"{"events": {"keep": 100}}"#)
+    let hub = try startHub(repository)
+    let id = try spawn(hub, "many reads")
+    for _ in 0..<300 { _ = try sessionCall(hub, id, "fs/read", ["path": "README.md"]) }
+    let page = try ok(hub, "hub/events", ["since_seq": 0, "limit": 10_000])
+    let events = page["events"]?.arrayValue ?? []
+    let oldest = page["oldest_seq"]?.intValue ?? 0
+    // Trimmed once more than a tenth (at least 100) over the 100 kept had gathered; the newest are all there.
+    #expect(oldest > 100)
+    #expect(events.first?["seq"]?.intValue == oldest)
+    #expect((100...250).contains(events.count))
+    #expect(events.last?["seq"]?.intValue == page["next_seq"]?.intValue)
+    #expect(events.last?["kind"]?.stringValue == "call")
+    #expect(zip(events, events.dropFirst()).allSatisfy { ($0["seq"]?.intValue ?? 0) + 1 == $1["seq"]?.intValue })
+  }
+
   @Test func killedHubRestartsWithEverySessionAccountedFor() throws {
     let repository = try repository()
     var hub = try startHub(repository)
