@@ -122,7 +122,9 @@ public final class Hub: @unchecked Sendable {
     stateDirectory = top + "/.mish"
     self.options = options
     self.log = log
-    forker = options.forkSessions ? SessionForker(executable: options.executable, log: log) : nil
+    let forker = options.forkSessions ? SessionForker(executable: options.executable, log: log) : nil
+    if let forker { DispatchQueue.global().async { forker.prepare() } }
+    self.forker = forker
     do throws(HubConfig.Failure) {
       config = try HubConfig.load(repository: top)
     } catch {

@@ -29,6 +29,18 @@ final class SessionForker: @unchecked Sendable {
 
   deinit { shutDown() }
 
+  /// Starts the template now (in the background at the hub's start), so the first spawn does not wait for it.
+  func prepare() {
+    lock.lock()
+    defer { lock.unlock() }
+    guard socket < 0, disabled == nil else { return }
+    do throws(ChildSession.Failure) {
+      try start()
+    } catch {
+      // The first spawn tries again, and reports it if that fails too.
+    }
+  }
+
   /// Forks a server with these arguments and stdio; returns its pid.
   func spawn(arguments: [String], stdin: Int32, stdout: Int32, stderr: Int32) throws(ChildSession.Failure) -> pid_t {
     lock.lock()
