@@ -141,7 +141,7 @@ final class GateRunner: @unchecked Sendable {
         try? FileManager.default.createDirectory(atPath: hub.stateDirectory + "/gates", withIntermediateDirectories: true)
         try hub.removeWorktree(worker.path)
         try hub.addWorktree(["--detach", worker.path, commit], at: worker.path)
-        _ = try hub.worktreeAdmin { () throws(GitCLI.Failure) in try hub.git.runRetryingLocks(["worktree", "lock", "--reason", "mish gate worker", worker.path]) }
+        try hub.worktreeGit(["worktree", "lock", "--reason", "mish gate worker", worker.path])
       }
     } catch {
       throw ToolError(.init(rawValue: "git"), "Cannot check out \(commit) for a gate: \(error.description)", hint: "Check the repository (git worktree list) and the disk under .mish/gates.")

@@ -99,6 +99,8 @@ public final class Hub: @unchecked Sendable {
   let poolQueue = DispatchQueue(label: "mish.hub.pool")
   /// Held by git commands that make, lock, remove or list worktrees (`worktreeAdmin`).
   let worktreeLock = NSLock()
+  /// Deletes removed worktrees' files (`emptyTrash`).
+  let trashQueue = DispatchQueue(label: "mish.hub.trash", qos: .background)
   /// Forks sessions' servers (nil: each is executed).
   let forker: SessionForker?
 
@@ -122,9 +124,7 @@ public final class Hub: @unchecked Sendable {
     stateDirectory = top + "/.mish"
     self.options = options
     self.log = log
-    let forker = options.forkSessions ? SessionForker(executable: options.executable, log: log) : nil
-    if let forker { DispatchQueue.global().async { forker.prepare() } }
-    self.forker = forker
+    forker = options.forkSessions ? SessionForker(executable: options.executable, log: log) : nil
     do throws(HubConfig.Failure) {
       config = try HubConfig.load(repository: top)
     } catch {
@@ -144,6 +144,8 @@ public final class Hub: @unchecked Sendable {
       throw Failure(description: error.description)
     }
     emptyTrash()  // what an earlier hub removed but had not deleted yet
+    // The session template starts now, in the background, so the first spawn does not wait for it.
+    if let forker { DispatchQueue.global().async { forker.prepare() } }
   }
 
   /// `.mish/` is the hub's, never the project's: listed in the repository's own exclude file.

@@ -59,7 +59,7 @@ extension Hub {
         orphans.append(["worktree": .string(path), "action": "kept: it has uncommitted changes and no live session"])
       }
     }
-    _ = try? worktreeAdmin { () throws(GitCLI.Failure) in try git.run(["worktree", "prune"]) }
+    _ = try? worktreeGit(["worktree", "prune"])
     var summary: JSONObject = ["restarted": .array(restarted), "failed": .array(failed), "pooled": .array(pooled), "orphans": .array(orphans)]
     summary["queue"] = .object(recoverQueue())
     if !rows.isEmpty || !orphans.isEmpty || queueItems().contains(where: { $0.state != .landed && $0.state != .rejected }) { record("hub.recovered", session: nil, summary) }

@@ -31,10 +31,16 @@ extension Hub {
     return try body()
   }
 
+  /// One git command under the admin lock (retried while another git holds a lock file).
+  @discardableResult
+  func worktreeGit(_ arguments: [String], in directory: String? = nil) throws(GitCLI.Failure) -> String {
+    try worktreeAdmin { () throws(GitCLI.Failure) in try git.runRetryingLocks(arguments, in: directory) }
+  }
+
   /// `git worktree add --no-checkout ARGUMENTS` (`path` among them) under the admin lock, then the files checked
   /// out in that worktree alone.
   func addWorktree(_ arguments: [String], at path: String) throws(GitCLI.Failure) {
-    _ = try worktreeAdmin { () throws(GitCLI.Failure) in try git.runRetryingLocks(["worktree", "add", "--no-checkout"] + arguments) }
+    try worktreeGit(["worktree", "add", "--no-checkout"] + arguments)
     try git.runRetryingLocks(["reset", "--hard", "--quiet"], in: path)
   }
 
@@ -54,10 +60,11 @@ extension Hub {
     emptyTrash()
   }
 
-  /// Deletes what removed worktrees left in .mish/trash, in the background.
+  /// Deletes what removed worktrees left in .mish/trash, in the background, one deletion at a time (two at once
+  /// would both walk the same tree).
   func emptyTrash() {
     let trash = stateDirectory + "/trash"
-    DispatchQueue.global(qos: .background).async {
+    trashQueue.async {
       for entry in (try? FileManager.default.contentsOfDirectory(atPath: trash)) ?? [] {
         try? FileManager.default.removeItem(atPath: trash + "/" + entry)
       }
@@ -116,11 +123,11 @@ extension Hub {
           try git.runRetryingLocks(["branch", "--no-track", branch, base])
           try git.runRetryingLocks(["symbolic-ref", "HEAD", "refs/heads/" + branch], in: path)
         } else if taken != nil {
-          _ = try worktreeAdmin { () throws(GitCLI.Failure) in try git.runRetryingLocks(["switch", "--no-guess", "-c", branch, base], in: path) }
+          try worktreeGit(["switch", "--no-guess", "-c", branch, base], in: path)
         } else {
           try addWorktree(["-b", branch, path, base], at: path)
         }
-        _ = try worktreeAdmin { () throws(GitCLI.Failure) in try git.runRetryingLocks(["worktree", "lock", "--reason", "mish session \(id)", path]) }
+        try worktreeGit(["worktree", "lock", "--reason", "mish session \(id)", path])
       } catch {
         setState(session, .failed, reason: error.description)
         throw Self.gitError(error, doing: "prepare the worktree for \(id)")
