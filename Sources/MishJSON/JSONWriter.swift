@@ -1,14 +1,25 @@
 /// Serialises JSON compactly, on one line (MCP stdio frames must not contain newlines), straight into bytes.
+///
+/// The buffer always holds some room past what is written (`storage.count` is the capacity, `count` the bytes
+/// written), so a string is escaped with one capacity check per 4 KB instead of one per byte: replies that carry
+/// file content spend most of their encoding time there.
 public struct JSONWriter {
-  public private(set) var bytes: [UInt8] = []
+  var storage: [UInt8]
+  var count = 0
 
-  public init(reservingCapacity capacity: Int = 256) { bytes.reserveCapacity(capacity) }
+  public init(reservingCapacity capacity: Int = 256) { storage = [UInt8](repeating: 0, count: max(capacity, 16)) }
+
+  /// The written bytes, without a copy.
+  public consuming func finish() -> [UInt8] {
+    storage.removeSubrange(count...)
+    return storage
+  }
 
   public static func encode(_ value: JSONValue) -> [UInt8] {
     // Replies often carry file content: start big enough that most never regrow.
     var writer = JSONWriter(reservingCapacity: 16 << 10)
     writer.write(value)
-    return writer.bytes
+    return writer.finish()
   }
 
   public static func string(_ value: JSONValue) -> String { String(decoding: encode(value), as: UTF8.self) }
@@ -17,69 +28,117 @@ public struct JSONWriter {
   public static func pretty(_ value: JSONValue) -> String {
     var writer = JSONWriter()
     writer.writePretty(value, indent: 0)
-    return String(decoding: writer.bytes, as: UTF8.self) + "\n"
+    writer.appendByte(0x0A)
+    return String(decoding: writer.finish(), as: UTF8.self)
   }
 
-  public mutating func appendRaw(_ raw: some Sequence<UInt8>) { bytes.append(contentsOf: raw) }
+  mutating func appendRaw(_ raw: some Sequence<UInt8>) {
+    for byte in raw { appendByte(byte) }
+  }
+
+  /// Makes sure `extra` more bytes fit after what is written.
+  @inline(__always)
+  mutating func reserve(_ extra: Int) {
+    if count + extra > storage.count { grow(extra) }
+  }
+
+  mutating func grow(_ extra: Int) {
+    storage.append(contentsOf: repeatElement(0, count: max(storage.count, count + extra - storage.count)))
+  }
+
+  @inline(__always)
+  mutating func appendByte(_ byte: UInt8) {
+    reserve(1)
+    storage[count] = byte
+    count += 1
+  }
+
+  mutating func append(_ buffer: UnsafeRawBufferPointer) {
+    guard let source = buffer.baseAddress, buffer.count > 0 else { return }
+    reserve(buffer.count)
+    let at = count
+    storage.withUnsafeMutableBytes { out in (out.baseAddress! + at).copyMemory(from: source, byteCount: buffer.count) }
+    count += buffer.count
+  }
+
+  mutating func appendLiteral(_ literal: StaticString) {
+    append(UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+  }
 
   public mutating func write(_ value: JSONValue) {
     switch value {
     case .null: appendLiteral("null")
     case .bool(let b): appendLiteral(b ? "true" : "false")
-    case .int(let i): bytes.append(contentsOf: String(i).utf8)
+    case .int(let i): writeInt(i)
     case .double(let d): writeDouble(d)
     case .string(let s): writeString(s)
     case .array(let array):
-      bytes.append(UInt8(ascii: "["))
+      appendByte(UInt8(ascii: "["))
       for (i, element) in array.enumerated() {
-        if i > 0 { bytes.append(UInt8(ascii: ",")) }
+        if i > 0 { appendByte(UInt8(ascii: ",")) }
         write(element)
       }
-      bytes.append(UInt8(ascii: "]"))
+      appendByte(UInt8(ascii: "]"))
     case .object(let object):
-      bytes.append(UInt8(ascii: "{"))
+      appendByte(UInt8(ascii: "{"))
       var first = true
       for (key, element) in object {
-        if !first { bytes.append(UInt8(ascii: ",")) }
+        if !first { appendByte(UInt8(ascii: ",")) }
         first = false
         writeString(key)
-        bytes.append(UInt8(ascii: ":"))
+        appendByte(UInt8(ascii: ":"))
         write(element)
       }
-      bytes.append(UInt8(ascii: "}"))
+      appendByte(UInt8(ascii: "}"))
     }
   }
 
   mutating func writePretty(_ value: JSONValue, indent: Int) {
-    let pad = { (n: Int) in [UInt8](repeating: 0x20, count: n) }
+    let pad = { (writer: inout JSONWriter, n: Int) in for _ in 0..<n { writer.appendByte(0x20) } }
     switch value {
     case .array(let array) where !array.isEmpty:
-      bytes.append(contentsOf: "[\n".utf8)
+      appendLiteral("[\n")
       for (i, element) in array.enumerated() {
-        bytes.append(contentsOf: pad(indent + 2))
+        pad(&self, indent + 2)
         writePretty(element, indent: indent + 2)
-        bytes.append(contentsOf: (i + 1 < array.count ? ",\n" : "\n").utf8)
+        if i + 1 < array.count { appendByte(UInt8(ascii: ",")) }
+        appendByte(0x0A)
       }
-      bytes.append(contentsOf: pad(indent))
-      bytes.append(UInt8(ascii: "]"))
+      pad(&self, indent)
+      appendByte(UInt8(ascii: "]"))
     case .object(let object) where !object.isEmpty:
-      bytes.append(contentsOf: "{\n".utf8)
+      appendLiteral("{\n")
       for (i, pair) in object.pairs.enumerated() {
-        bytes.append(contentsOf: pad(indent + 2))
+        pad(&self, indent + 2)
         writeString(pair.key)
-        bytes.append(contentsOf: ": ".utf8)
+        appendLiteral(": ")
         writePretty(pair.value, indent: indent + 2)
-        bytes.append(contentsOf: (i + 1 < object.count ? ",\n" : "\n").utf8)
+        if i + 1 < object.count { appendByte(UInt8(ascii: ",")) }
+        appendByte(0x0A)
       }
-      bytes.append(contentsOf: pad(indent))
-      bytes.append(UInt8(ascii: "}"))
+      pad(&self, indent)
+      appendByte(UInt8(ascii: "}"))
     default:
       write(value)
     }
   }
 
-  mutating func appendLiteral(_ literal: StaticString) {
-    bytes.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+  mutating func writeInt(_ value: Int) {
+    // Digits right to left into a 20-byte scratch (Int.min has 19 digits and a sign), then copied once.
+    var magnitude = value.magnitude
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+      var start = 20
+      repeat {
+        start -= 1
+        digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+        magnitude /= 10
+      } while magnitude > 0
+      if value < 0 {
+        start -= 1
+        digits[start] = UInt8(ascii: "-")
+      }
+      append(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(digits)[start...]))
+    }
   }
 
   mutating func writeDouble(_ d: Double) {
@@ -88,62 +147,92 @@ public struct JSONWriter {
       return
     }
     if d.rounded() == d, abs(d) < 1e15 {
-      bytes.append(contentsOf: String(Int(d)).utf8)
+      writeInt(Int(d))
     } else {
-      bytes.append(contentsOf: d.description.utf8)
+      appendRaw(d.description.utf8)
     }
   }
 
   static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
+  /// Input bytes escaped per capacity check: the worst case (every byte a \u00XX) needs six times as much room.
+  static let escapeChunk = 4096
+
   public mutating func writeString(_ string: String) {
-    bytes.append(UInt8(ascii: "\""))
+    appendByte(UInt8(ascii: "\""))
     var string = string
     string.withUTF8 { utf8 in
       guard let base = utf8.baseAddress else { return }
-      let count = utf8.count
-      var runStart = 0
       var i = 0
-      while i < count {
-        // Eight bytes at a time: skip words with no control byte, quote or backslash.
-        if i + 8 <= count {
-          let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-          if !Self.wordNeedsEscape(word) {
-            i += 8
-            continue
-          }
+      while i < utf8.count {
+        let end = min(utf8.count, i + Self.escapeChunk)
+        reserve((end - i) * 6)
+        let at = count
+        count = storage.withUnsafeMutableBufferPointer { out in
+          Self.escape(from: base, &i, to: end, into: out.baseAddress! + at) - out.baseAddress!
         }
-        let byte = base[i]
-        if byte >= 0x20 && byte != 0x22 && byte != 0x5C {
-          i += 1
-          continue
-        }
-        if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: i - runStart)) }
-        // Byte by byte: an array literal here would allocate on every escape.
-        bytes.append(0x5C)
-        switch byte {
-        case 0x22, 0x5C: bytes.append(byte)
-        case 0x0A: bytes.append(UInt8(ascii: "n"))
-        case 0x0D: bytes.append(UInt8(ascii: "r"))
-        case 0x09: bytes.append(UInt8(ascii: "t"))
-        default:
-          bytes.append(UInt8(ascii: "u"))
-          bytes.append(0x30)
-          bytes.append(0x30)
-          bytes.append(Self.hex[Int(byte >> 4)])
-          bytes.append(Self.hex[Int(byte & 0xF)])
-        }
-        i += 1
-        runStart = i
       }
-      if runStart < count { bytes.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: count - runStart)) }
     }
-    bytes.append(UInt8(ascii: "\""))
+    appendByte(UInt8(ascii: "\""))
   }
 
-  /// Whether any byte of the word is below 0x20, a quote or a backslash (the classic SWAR zero-byte tests).
+  /// Escapes `source[i..<end]` into `out`, which has room for six bytes per input byte; returns the end of output.
   @inline(__always)
-  static func wordNeedsEscape(_ word: UInt64) -> Bool {
+  static func escape(from source: UnsafePointer<UInt8>, _ i: inout Int, to end: Int, into out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+    var out = out
+    while i < end {
+      // Eight bytes at a time: the word is copied whole, then the output moves past the bytes before the first one
+      // that needs escaping (all eight when none does); the room makes the over-copy harmless.
+      if i + 8 <= end {
+        let word = UnsafeRawPointer(source + i).loadUnaligned(as: UInt64.self)
+        UnsafeMutableRawPointer(out).storeBytes(of: word, as: UInt64.self)
+        let mask = escapeMask(word)
+        if mask == 0 {
+          out += 8
+          i += 8
+          continue
+        }
+        let clean = mask.trailingZeroBitCount >> 3
+        out += clean
+        i += clean
+      }
+      let byte = source[i]
+      i += 1
+      if byte >= 0x20 && byte != 0x22 && byte != 0x5C {
+        out.pointee = byte
+        out += 1
+        continue
+      }
+      out[0] = 0x5C
+      switch byte {
+      case 0x22, 0x5C:
+        out[1] = byte
+        out += 2
+      case 0x0A:
+        out[1] = UInt8(ascii: "n")
+        out += 2
+      case 0x0D:
+        out[1] = UInt8(ascii: "r")
+        out += 2
+      case 0x09:
+        out[1] = UInt8(ascii: "t")
+        out += 2
+      default:
+        out[1] = UInt8(ascii: "u")
+        out[2] = 0x30
+        out[3] = 0x30
+        out[4] = hex[Int(byte >> 4)]
+        out[5] = hex[Int(byte & 0xF)]
+        out += 6
+      }
+    }
+    return out
+  }
+
+  /// The high bit of each byte of the word that is below 0x20, a quote or a backslash (the classic SWAR zero-byte
+  /// tests, little-endian): a borrow can flag a byte above a true hit, but the lowest flag is always exact.
+  @inline(__always)
+  static func escapeMask(_ word: UInt64) -> UInt64 {
     let ones: UInt64 = 0x0101_0101_0101_0101
     let highs: UInt64 = 0x8080_8080_8080_8080
     let below0x20 = (word &- ones &* 0x20) & ~word & highs
@@ -151,7 +240,7 @@ public struct JSONWriter {
     let backslash = word ^ (ones &* 0x5C)
     let hasQuote = (quote &- ones) & ~quote & highs
     let hasBackslash = (backslash &- ones) & ~backslash & highs
-    return (below0x20 | hasQuote | hasBackslash) != 0
+    return below0x20 | hasQuote | hasBackslash
   }
 }
 

@@ -208,7 +208,8 @@ func memchrIndex(_ pointer: UnsafeBufferPointer<UInt8>, _ byte: UInt8, from star
 }
 
 /// Encodes one outgoing frame in the given framing. The body never contains a newline (JSONWriter escapes them).
-public func encodeFrame(_ body: [UInt8], framing: Framing) -> [UInt8] {
+/// A newline frame is the body itself plus one byte: no copy when the caller hands over its only reference.
+public func encodeFrame(_ body: consuming [UInt8], framing: Framing) -> [UInt8] {
   switch framing {
   case .newline:
     var frame = body

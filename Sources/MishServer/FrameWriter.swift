@@ -12,7 +12,7 @@ public final class FrameWriter: Sendable {
 
   /// Writes one frame; returns false when the peer has gone away (EPIPE or another write error).
   @discardableResult
-  public func send(_ body: [UInt8], framing: Framing) -> Bool {
+  public func send(_ body: consuming [UInt8], framing: Framing) -> Bool {
     let frame = encodeFrame(body, framing: framing)
     return lock.withLock { broken in
       if broken { return false }

@@ -78,6 +78,9 @@ public final class Scheduler: Sendable {
     for next in runnable { next.start(Ticket(item: next)) }
   }
 
+  /// Nothing admitted is still active.
+  public var isIdle: Bool { state.withLock { $0.writers.isEmpty && $0.readers.isEmpty } }
+
   public var activeCount: Int { state.withLock { $0.writers.count + $0.readers.count } }
 
   static func conflicts(_ a: Footprint, _ b: Footprint) -> Bool {

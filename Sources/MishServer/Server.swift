@@ -414,6 +414,15 @@ public final class Server: Sendable {
       logger.debug("\(operation.name) \(responder.id) \(outcomeLabel(outcome)) in \(elapsed)")
       reply(outcome, operation: operation, face: face, responder: responder)
     }
+    // A quick request the reading thread may run itself, with nothing else admitted, needs no footprint: nothing
+    // can be admitted beside it until it is done (only this thread admits), so the path resolution its footprint
+    // would cost (a syscall or two) is skipped.
+    if operation.isQuick, case .blocking(let handler) = operation.handler, scheduler.isIdle,
+      inlineSlot.exchange(false, ordering: .relaxed)
+    {
+      finishCall(Result { () throws(ToolError) in try handler(args, context) })
+      return
+    }
     scheduler.admit(operation.footprint(args)) { [self] ticket in
       switch operation.handler {
       case .blocking(let handler):

@@ -49,6 +49,36 @@ import Testing
     #expect(!text.contains("\n"))
   }
 
+  /// Property: long strings dense in bytes that need escaping come out as a plain byte-by-byte escaper writes them,
+  /// across the writer's word and chunk boundaries.
+  @Test(arguments: 0..<40)
+  func escapesLikeTheReference(seed: UInt64) {
+    var random = SplitMix64(seed: seed)
+    let alphabet: [String] = ["a", "bcdefghi", "\n", "\r", "\t", "\"", "\\", "\u{0}", "\u{1F}", " ", "é", "😀", "\u{7F}"]
+    let count = Int(random.next() % 9000)
+    let text = (0..<count).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }.joined()
+    var expected = "\""
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "\"": expected += "\\\""
+      case "\\": expected += "\\\\"
+      case "\n": expected += "\\n"
+      case "\r": expected += "\\r"
+      case "\t": expected += "\\t"
+      case _ where scalar.value < 0x20:
+        expected += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
+      default: expected.unicodeScalars.append(scalar)
+      }
+    }
+    expected += "\""
+    #expect(JSONWriter.string(.string(text)) == expected, "seed \(seed)")
+  }
+
+  @Test(arguments: [Int.min, Int.max, 0, -1, 9, 10, -10, 1_000_000_007])
+  func writesIntegers(value: Int) {
+    #expect(JSONWriter.string(.int(value)) == String(value))
+  }
+
   @Test func keepsKeyOrder() {
     #expect(JSONWriter.string(["b": 1, "a": 2, "c": 3]) == #"{"b":1,"a":2,"c":3}"#)
   }

@@ -82,49 +82,63 @@ extension FileTools {
     }
     let first = result["start_line"]?.intValue ?? 1
     let last = result["end_line"]?.intValue ?? 0
-    var out: [UInt8] = []
-    if var content = result["content"]?.stringValue, !content.isEmpty {
-      content.withUTF8 { bytes in
-        out.reserveCapacity(bytes.count + bytes.count / 8 + 16)
-        var number = first
-        var lineStart = 0
-        while lineStart < bytes.count {
-          var end = lineStart
-          while end < bytes.count, bytes[end] != 0x0A { end += 1 }
-          appendLineNumber(number, to: &out)
-          let stop = end > lineStart && bytes[end - 1] == 0x0D ? end - 1 : end
-          out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[lineStart..<stop]))
-          out.append(0x0A)
-          number += 1
-          lineStart = end + 1
-        }
-      }
-    }
     var status = "[\(path): lines \(first)-\(last) of \(total), sha256 \(sha), \(result["eol"]?.stringValue ?? "")"
     if result["invalid_utf8"]?.boolValue == true { status += ", invalid UTF-8 shown as U+FFFD" }
     if result["truncated"]?.boolValue == true { status += "; more follows: start_line=\(last + 1)" }
     if total == 0 { status = "[\(path): empty file, sha256 \(sha)" }
-    return String(decoding: out, as: UTF8.self) + status + "]"
+    status += "]"
+    var content = result["content"]?.stringValue ?? ""
+    return content.withUTF8 { text in
+      let lines = lineCount(text)
+      let width = max(6, String(first + lines - 1).utf8.count)
+      // Each line gains its number and a tab, and the last one perhaps a newline.
+      return String(unsafeUninitializedCapacity: text.count + lines * (width + 2) + status.utf8.count) { out in
+        let body = numberLines(text, from: first, width: width, into: out.baseAddress!)
+        _ = UnsafeMutableBufferPointer(rebasing: out[body...]).initialize(from: status.utf8)
+        return body + status.utf8.count
+      }
+    }
   }
 }
 
-/// `cat -n` style: the number right-aligned in six columns, then a tab.
-@inline(__always)
-private func appendLineNumber(_ number: Int, to out: inout [UInt8]) {
-  var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-    (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+/// Lines in `text`: one per newline, plus a last one without.
+private func lineCount(_ text: UnsafeBufferPointer<UInt8>) -> Int {
+  guard let base = text.baseAddress else { return 0 }
   var count = 0
-  withUnsafeMutableBytes(of: &digits) { buffer in
-    var value = number
-    repeat {
-      buffer[19 - count] = UInt8(ascii: "0") + UInt8(value % 10)
-      value /= 10
-      count += 1
-    } while value > 0
-    if count < 6 { out.append(contentsOf: repeatElement(0x20, count: 6 - count)) }
-    out.append(contentsOf: buffer[(20 - count)...])
+  var offset = 0
+  while offset < text.count {
+    guard let hit = memchr(base + offset, 0x0A, text.count - offset) else { return count + 1 }
+    offset = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
+    count += 1
   }
-  out.append(0x09)
+  return count
+}
+
+/// Writes `text` as `cat -n` does (each line's number right-aligned in `width` columns, a tab, the line without its
+/// CR, a newline) into `out`, which has room for `width + 2` more bytes per line, and returns the bytes written.
+private func numberLines(_ text: UnsafeBufferPointer<UInt8>, from first: Int, width: Int, into out: UnsafeMutablePointer<UInt8>) -> Int {
+  guard let base = text.baseAddress else { return 0 }
+  var written = 0
+  var number = first
+  var lineStart = 0
+  while lineStart < text.count {
+    let end = memchr(base + lineStart, 0x0A, text.count - lineStart).map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? text.count
+    let stop = end > lineStart && base[end - 1] == 0x0D ? end - 1 : end
+    var digits = number
+    var column = width
+    while column > 0 {
+      column -= 1
+      out[written + column] = digits > 0 || column == width - 1 ? UInt8(ascii: "0") + UInt8(digits % 10) : 0x20
+      digits /= 10
+    }
+    out[written + width] = 0x09
+    (out + written + width + 1).initialize(from: base + lineStart, count: stop - lineStart)
+    out[written + width + 1 + stop - lineStart] = 0x0A
+    written += width + 2 + stop - lineStart
+    number += 1
+    lineStart = end + 1
+  }
+  return written
 }
 
 /// The byte range of the lines a read returns. Lines end at "\n"; a final line without one still counts.
