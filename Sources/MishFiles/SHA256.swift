@@ -11,15 +11,14 @@ enum SHA256 {
     return hexString(digest)
   }
 
-  static let digits = Array("0123456789abcdef".utf8)
-
   static func hexString(_ digest: [UInt8]) -> String {
-    var out = [UInt8]()
-    out.reserveCapacity(digest.count * 2)
-    for byte in digest {
-      out.append(digits[Int(byte >> 4)])
-      out.append(digits[Int(byte & 0xF)])
+    let digits: StaticString = "0123456789abcdef"
+    return String(unsafeUninitializedCapacity: digest.count * 2) { out in
+      for (i, byte) in digest.enumerated() {
+        out[2 * i] = digits.utf8Start[Int(byte >> 4)]
+        out[2 * i + 1] = digits.utf8Start[Int(byte & 0xF)]
+      }
+      return digest.count * 2
     }
-    return String(decoding: out, as: UTF8.self)
   }
 }

@@ -70,6 +70,9 @@ func readAll(_ fd: Int32, sizeHint: Int) throws(ToolError) -> [UInt8] {
     if n < 0 { throw pathError(errno, "", doing: "reading") }
     if n == 0 { break }
     count += n
+    // The size fstat gave has been read: a regular file is done (one read syscall fewer). A file that grew since
+    // is read up to that size, as if it had been read a moment earlier.
+    if sizeHint > 0, count == sizeHint { break }
   }
   bytes.removeSubrange(count...)
   return bytes

@@ -17,8 +17,11 @@ public struct JSONObject: Sendable, Equatable, Sequence {
   public init() { pairs = [] }
   public init(_ pairs: [(String, JSONValue)]) {
     self.pairs = []
+    self.pairs.reserveCapacity(pairs.count)
     for (k, v) in pairs { self[k] = v }
   }
+
+  public mutating func reserveCapacity(_ count: Int) { pairs.reserveCapacity(count) }
 
   public subscript(key: String) -> JSONValue? {
     get {

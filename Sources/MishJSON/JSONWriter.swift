@@ -153,7 +153,17 @@ public struct JSONWriter {
     }
   }
 
-  static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+  /// For each byte, the letter after the backslash that escapes it ("u" for \u00XX), or 0 when it stands as is.
+  static let escapeLetters: [UInt8] = (0..<256).map { byte in
+    switch byte {
+    case 0x22, 0x5C: return UInt8(byte)
+    case 0x0A: return UInt8(ascii: "n")
+    case 0x0D: return UInt8(ascii: "r")
+    case 0x09: return UInt8(ascii: "t")
+    case 0..<0x20: return UInt8(ascii: "u")
+    default: return 0
+    }
+  }
 
   /// Input bytes escaped per capacity check: the worst case (every byte a \u00XX) needs six times as much room.
   static let escapeChunk = 4096
@@ -162,14 +172,15 @@ public struct JSONWriter {
     appendByte(UInt8(ascii: "\""))
     var string = string
     string.withUTF8 { utf8 in
-      guard let base = utf8.baseAddress else { return }
-      var i = 0
-      while i < utf8.count {
-        let end = min(utf8.count, i + Self.escapeChunk)
-        reserve((end - i) * 6)
-        let at = count
-        count = storage.withUnsafeMutableBufferPointer { out in
-          Self.escape(from: base, &i, to: end, into: out.baseAddress! + at) - out.baseAddress!
+      Self.escapeLetters.withUnsafeBufferPointer { letters in
+        var i = 0
+        while i < utf8.count {
+          let end = min(utf8.count, i + Self.escapeChunk)
+          reserve((end - i) * 6)
+          let at = count
+          count = storage.withUnsafeMutableBufferPointer { out in
+            Self.escape(from: utf8.baseAddress!, &i, to: end, into: out.baseAddress! + at, letters: letters.baseAddress!) - out.baseAddress!
+          }
         }
       }
     }
@@ -178,7 +189,11 @@ public struct JSONWriter {
 
   /// Escapes `source[i..<end]` into `out`, which has room for six bytes per input byte; returns the end of output.
   @inline(__always)
-  static func escape(from source: UnsafePointer<UInt8>, _ i: inout Int, to end: Int, into out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+  static func escape(
+    from source: UnsafePointer<UInt8>, _ i: inout Int, to end: Int, into out: UnsafeMutablePointer<UInt8>, letters: UnsafePointer<UInt8>
+  ) -> UnsafeMutablePointer<UInt8> {
+    let hexDigits: StaticString = "0123456789abcdef"
+    let hex = hexDigits.utf8Start
     var out = out
     while i < end {
       // Eight bytes at a time: the word is copied whole, then the output moves past the bytes before the first one
@@ -198,33 +213,23 @@ public struct JSONWriter {
       }
       let byte = source[i]
       i += 1
-      if byte >= 0x20 && byte != 0x22 && byte != 0x5C {
+      let letter = letters[Int(byte)]
+      if letter == 0 {
         out.pointee = byte
         out += 1
         continue
       }
       out[0] = 0x5C
-      switch byte {
-      case 0x22, 0x5C:
-        out[1] = byte
+      out[1] = letter
+      if letter != UInt8(ascii: "u") {
         out += 2
-      case 0x0A:
-        out[1] = UInt8(ascii: "n")
-        out += 2
-      case 0x0D:
-        out[1] = UInt8(ascii: "r")
-        out += 2
-      case 0x09:
-        out[1] = UInt8(ascii: "t")
-        out += 2
-      default:
-        out[1] = UInt8(ascii: "u")
-        out[2] = 0x30
-        out[3] = 0x30
-        out[4] = hex[Int(byte >> 4)]
-        out[5] = hex[Int(byte & 0xF)]
-        out += 6
+        continue
       }
+      out[2] = 0x30
+      out[3] = 0x30
+      out[4] = hex[Int(byte >> 4)]
+      out[5] = hex[Int(byte & 0xF)]
+      out += 6
     }
     return out
   }

@@ -12,13 +12,13 @@ public enum SchemaValidator {
   /// The first violation found, in document order, or nil when the value is valid.
   public static func firstViolation(of value: JSONValue, against schema: JSONValue) -> SchemaViolation? {
     var violations: [SchemaViolation] = []
-    validate(value, schema, path: "$", into: &violations, stopAtFirst: true)
+    validate(value, schema, path: { "$" }, into: &violations, stopAtFirst: true)
     return violations.first
   }
 
   public static func violations(of value: JSONValue, against schema: JSONValue) -> [SchemaViolation] {
     var violations: [SchemaViolation] = []
-    validate(value, schema, path: "$", into: &violations, stopAtFirst: false)
+    validate(value, schema, path: { "$" }, into: &violations, stopAtFirst: false)
     return violations
   }
 
@@ -40,11 +40,12 @@ public enum SchemaValidator {
     }
   }
 
+  /// `path` spells where `value` is; it is only called when something fails there, so a valid value costs no strings.
   static func validate(
-    _ value: JSONValue, _ schema: JSONValue, path: String, into violations: inout [SchemaViolation], stopAtFirst: Bool
+    _ value: JSONValue, _ schema: JSONValue, path: () -> String, into violations: inout [SchemaViolation], stopAtFirst: Bool
   ) {
     func fail(_ message: String, at where_: String? = nil) {
-      violations.append(SchemaViolation(path: where_ ?? path, message: message))
+      violations.append(SchemaViolation(path: where_ ?? path(), message: message))
     }
     if case .bool(let allowed) = schema {
       if !allowed { fail("is not allowed here") }
@@ -53,8 +54,14 @@ public enum SchemaValidator {
     guard let schema = schema.objectValue else { return }
 
     if let type = schema["type"] {
-      let types = type.arrayValue?.compactMap(\.stringValue) ?? [type.stringValue].compactMap { $0 }
-      if !types.isEmpty, !types.contains(where: { typeMatches(value, $0) }) {
+      let matches: Bool
+      switch type {
+      case .string(let name): matches = typeMatches(value, name)
+      case .array(let names): matches = names.isEmpty || names.contains { $0.stringValue.map { typeMatches(value, $0) } ?? true }
+      default: matches = true
+      }
+      if !matches {
+        let types = type.arrayValue?.compactMap(\.stringValue) ?? [type.stringValue].compactMap { $0 }
         fail("expected \(types.joined(separator: " or ")), got \(value.typeName)")
         return
       }
@@ -88,28 +95,29 @@ public enum SchemaValidator {
       }
       if let items = schema["items"] {
         for (index, element) in array.enumerated() {
-          validate(element, items, path: "\(path)[\(index)]", into: &violations, stopAtFirst: stopAtFirst)
+          validate(element, items, path: { "\(path())[\(index)]" }, into: &violations, stopAtFirst: stopAtFirst)
           if stopAtFirst, !violations.isEmpty { return }
         }
       }
     }
     if let object = value.objectValue {
       let properties = schema["properties"]?.objectValue ?? JSONObject()
-      for name in schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [] where object[name] == nil {
-        fail("is required", at: childPath(path, key: name))
+      for required in schema["required"]?.arrayValue ?? [] {
+        guard let name = required.stringValue, object[name] == nil else { continue }
+        fail("is required", at: childPath(path(), key: name))
         if stopAtFirst { return }
       }
       for (key, element) in object {
         if let propertySchema = properties[key] {
-          validate(element, propertySchema, path: childPath(path, key: key), into: &violations, stopAtFirst: stopAtFirst)
+          validate(element, propertySchema, path: { childPath(path(), key: key) }, into: &violations, stopAtFirst: stopAtFirst)
         } else if let additional = schema["additionalProperties"] {
           if case .bool(false) = additional {
             let known = properties.keys
             let suggestion = closest(to: key, in: known).map { " Did you mean \"\($0)\"?" } ?? ""
             let list = known.isEmpty ? "none" : known.joined(separator: ", ")
-            fail("is not a known field (known: \(list)).\(suggestion)", at: childPath(path, key: key))
+            fail("is not a known field (known: \(list)).\(suggestion)", at: childPath(path(), key: key))
           } else {
-            validate(element, additional, path: childPath(path, key: key), into: &violations, stopAtFirst: stopAtFirst)
+            validate(element, additional, path: { childPath(path(), key: key) }, into: &violations, stopAtFirst: stopAtFirst)
           }
         }
         if stopAtFirst, !violations.isEmpty { return }
@@ -131,7 +139,7 @@ public enum SchemaValidator {
     }
   }
 
-  static func firstViolation(of value: JSONValue, against schema: JSONValue, path: String) -> SchemaViolation? {
+  static func firstViolation(of value: JSONValue, against schema: JSONValue, path: () -> String) -> SchemaViolation? {
     var violations: [SchemaViolation] = []
     validate(value, schema, path: path, into: &violations, stopAtFirst: true)
     return violations.first

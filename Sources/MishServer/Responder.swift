@@ -127,6 +127,7 @@ final class Responder: Sendable {
 
   static func envelope(id: RequestID?, result: JSONValue?, error: RPCError?) -> JSONValue {
     var object = JSONObject()
+    object.reserveCapacity(3)
     object["jsonrpc"] = "2.0"
     object["id"] = id?.json ?? .null
     if let error { object["error"] = error.json } else { object["result"] = result ?? .object(JSONObject()) }

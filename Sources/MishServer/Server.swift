@@ -494,6 +494,7 @@ public final class Server: Sendable {
 
   func toolResult(_ outcome: Result<JSONValue, ToolError>, operation: OperationSpec, modern: Bool) -> JSONValue {
     var result = JSONObject()
+    result.reserveCapacity(4)
     switch outcome {
     case .success(let value):
       result["content"] = [["type": "text", "text": .string(operation.render(value))]]
