@@ -32,9 +32,9 @@ bench_apt() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-# The C client and the pipe floor, compiled with gcc -O2 (rebuilt when a source is newer).
+# The C client, the pipe floor and the work floor, compiled with gcc -O2 (rebuilt when a source is newer).
 bench_tools() {
-  bench_apt gcc libc6-dev
+  bench_apt gcc libc6-dev libssl-dev
   local src="$BENCH_DIR/src"
   if [ ! -x "$BENCH_BIN/rtclient" ] || [ "$src/rtclient.c" -nt "$BENCH_BIN/rtclient" ] ||
     [ "$src/jsonscan.h" -nt "$BENCH_BIN/rtclient" ]; then
@@ -44,8 +44,13 @@ bench_tools() {
     [ "$src/jsonscan.h" -nt "$BENCH_BIN/floor" ]; then
     gcc -O2 -Wall -Wextra -o "$BENCH_BIN/floor" "$src/floor.c"
   fi
+  if [ ! -x "$BENCH_BIN/workfloor" ] || [ "$src/workfloor.c" -nt "$BENCH_BIN/workfloor" ] ||
+    [ "$src/jsonscan.h" -nt "$BENCH_BIN/workfloor" ]; then
+    gcc -O2 -Wall -Wextra -o "$BENCH_BIN/workfloor" "$src/workfloor.c" -lcrypto
+  fi
   RTCLIENT="$BENCH_BIN/rtclient"
   FLOOR="$BENCH_BIN/floor"
+  WORKFLOOR="$BENCH_BIN/workfloor"
 }
 
 # A release build of mish in a scratch path of its own; sets MISH.

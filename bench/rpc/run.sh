@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# RPC round trip: mish vs the pipe floor vs the Python peer (filesystem-mcp), same 4 KB file, same C client.
+# RPC round trip: mish vs the pipe floor vs the work floor vs the Python peer (filesystem-mcp), same 4 KB file, same
+# C client.
 #
 #   bench/rpc/run.sh            (env: RPC_N=2000 RPC_PEER_N=400 RPC_ROUNDS=5 RPC_CONC=8, and lib.sh's)
 #
-# Each round runs the three servers one after the other: MCP initialize, warm-up calls, RPC_N sequential
+# Each round runs the four servers one after the other: MCP initialize, warm-up calls, RPC_N sequential
 # tools/call round trips, then RPC_N more with RPC_CONC in flight. The summary takes, per figure, the median over
-# the rounds. Results: bench/out/rpc.jsonl (raw), bench/out/rpc.md (table and ratios).
+# the rounds. The work floor's reply must be byte-identical to mish's (else the run fails). Results:
+# bench/out/rpc.jsonl (raw), bench/out/rpc.md (table and ratios).
 source "$(dirname "$0")/../lib.sh"
 
 N="${RPC_N:-2000}"
@@ -64,6 +66,11 @@ for round in $(seq 1 "$ROUNDS"); do
     log "rpc round $round/$ROUNDS ($layout): floor ($reply_bytes-byte replies)"
     "${pin[@]}" "$RTCLIENT" --label "floor$suffix" --init --params "$MISH_PARAMS" --warmup 200 --seq "$N" \
       --conc "$CONC" --conc-total "$N" -- "${server_pin[@]}" "$FLOOR" "$reply_bytes" | tee -a "$RESULTS" >/dev/null
+    # The work floor does mish's fs_read work (openat2, read, SHA-256, line facts, escaping) in plain C.
+    log "rpc round $round/$ROUNDS ($layout): work floor"
+    "${pin[@]}" "$RTCLIENT" --label "work$suffix" --init --params "$MISH_PARAMS" --expect '"sha256"' --warmup 200 \
+      --seq "$N" --conc "$CONC" --conc-total "$N" --dump "$BENCH_OUT/rpc-work-reply.json" -- "${server_pin[@]}" \
+      "$WORKFLOOR" "$ROOT" | tee -a "$RESULTS" >/dev/null
     log "rpc round $round/$ROUNDS ($layout): peer (filesystem-mcp)"
     "${pin[@]}" "$RTCLIENT" --label "peer$suffix" --init --params "$PEER_PARAMS" --expect 'end of the four kilobyte' \
       --warmup 20 --seq "$PEER_N" --conc "$CONC" --conc-total "$PEER_N" --dump "$BENCH_OUT/rpc-peer-reply.json" \
@@ -72,5 +79,12 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 rm -f "$BENCH_OUT/rpc-last.jsonl"
+# Both dumps hold the last sequential reply of the same call sequence (initialize, 200 warm-ups, N calls), so the
+# ids are equal too: the whole lines must be.
+if ! cmp -s "$BENCH_OUT/rpc-mish-reply.json" "$BENCH_OUT/rpc-work-reply.json"; then
+  log "the work floor's reply differs from mish's ($BENCH_OUT/rpc-work-reply.json vs rpc-mish-reply.json), so it is" \
+    "not doing mish's work and its figures mean nothing: bring src/workfloor.c in line with mish's fs_read"
+  exit 1
+fi
 
 python3 "$BENCH_DIR/src/summarize.py" rpc "$RESULTS" | tee "$BENCH_OUT/rpc.md"
