@@ -24,7 +24,7 @@ import Testing
     try s.put("a.txt", "one\r\ntwo\r\nthree")
     let whole = render(try s.ok("fs/read", ["path": "a.txt"]))
     #expect(whole.hasPrefix("     1\tone\n     2\ttwo\n     3\tthree\n[a.txt: lines 1-3 of 3, sha256 "))
-    #expect(whole.hasSuffix(", crlf]"))
+    #expect(whole.hasSuffix(", crlf, no newline at end of file]"))
     let lines = (1...1_000_002).map { "l\($0)" }.joined(separator: "\n") + "\n"
     try s.put("big.txt", lines)
     let tail = render(try s.ok("fs/read", ["path": "big.txt", "start_line": 999_999, "limit_lines": 2]))
@@ -53,6 +53,24 @@ import Testing
     let long = try s.ok("fs/read", ["path": "b.txt", "max_bytes": 5])
     #expect(long["content"] == "éé")
     #expect(long["truncated"] == true)
+    #expect(long["cut_line_bytes"] == 11)
+    #expect(r["cut_line_bytes"] == nil)
+  }
+
+  /// A line longer than max_bytes is cut, and the text says how to read it whole (not a start_line past the end).
+  @Test func cutLineSaysHowToReadItWhole() throws {
+    let s = try Scratch()
+    let render = try #require(s.registry.operation(named: "fs/read")).render
+    try s.put("min.js", String(repeating: "x", count: 300))
+    let only = render(try s.ok("fs/read", ["path": "min.js", "max_bytes": 100]))
+    #expect(only.hasSuffix("; line 1 is cut: it is 300 bytes, read it whole with max_bytes=300]"))
+    #expect(!only.contains("more follows"))
+    try s.put("two.js", String(repeating: "y", count: 300) + "\nend\n")
+    let first = render(try s.ok("fs/read", ["path": "two.js", "max_bytes": 100]))
+    #expect(first.hasSuffix("; line 1 is cut: it is 301 bytes, read it whole with max_bytes=301; more follows: start_line=2]"))
+    let whole = try s.ok("fs/read", ["path": "two.js", "max_bytes": 301, "limit_lines": 1])
+    #expect(whole["content"]?.stringValue == String(repeating: "y", count: 300) + "\n")
+    #expect(whole["cut_line_bytes"] == nil)
   }
 
   @Test(arguments: [("a\r\nb\r\n", "crlf"), ("a\nb\r\n", "mixed"), ("a\nb", "lf"), ("", "none")])

@@ -212,6 +212,7 @@ typedef struct {
   size_t start, end;
   long first_line, last_line, total_lines;
   int truncated;
+  size_t cut_line_bytes; /* the whole length of a line cut at max_bytes, or 0 */
   const char *eol;
 } window;
 
@@ -222,6 +223,7 @@ static void select_window(const unsigned char *b, size_t count, window *w) {
   int saw_crlf = 0, saw_lf = 0;
   w->first_line = start_line;
   w->truncated = 0;
+  w->cut_line_bytes = 0;
   w->total_lines = 0;
   if (count == 0) {
     w->start = w->end = 0;
@@ -253,6 +255,7 @@ static void select_window(const unsigned char *b, size_t count, window *w) {
           while (cut > start && (b[cut] & 0xC0) == 0x80) cut--;
           end = cut;
           last_line = line;
+          w->cut_line_bytes = next - start;
         } else {
           end = offset;
         }
@@ -377,7 +380,7 @@ static void fs_read(int root, const char *id, size_t id_len, const char *path) {
   for (int i = 0; i < 32; i++) sha[2 * i] = hexdigits[digest[i] >> 4], sha[2 * i + 1] = hexdigits[digest[i] & 15];
 
   int binary = memchr(bytes, 0, count < BINARY_PREFIX ? count : BINARY_PREFIX) != NULL;
-  window w = {0, 0, 1, 0, 0, 0, "none"};
+  window w = {0, 0, 1, 0, 0, 0, 0, "none"};
   if (!binary) select_window(bytes, count, &w);
   const unsigned char *text = bytes + w.start;
   size_t text_len = w.end - w.start;
@@ -416,7 +419,17 @@ static void fs_read(int root, const char *id, size_t id_len, const char *path) {
       PUT_LIT(", ");
       put(w.eol, strlen(w.eol));
       if (!valid) PUT_LIT(", invalid UTF-8 shown as U+FFFD");
-      if (w.truncated) {
+      if (w.cut_line_bytes) {
+        PUT_LIT("; line ");
+        put_uint((unsigned long)w.last_line);
+        PUT_LIT(" is cut: it is ");
+        put_uint(w.cut_line_bytes);
+        PUT_LIT(" bytes, read it whole with max_bytes=");
+        put_uint(w.cut_line_bytes);
+      } else if (w.last_line == w.total_lines && text_len > 0 && text[text_len - 1] != '\n') {
+        PUT_LIT(", no newline at end of file");
+      }
+      if (w.truncated && w.last_line < w.total_lines) {
         PUT_LIT("; more follows: start_line=");
         put_uint((unsigned long)w.last_line + 1);
       }
@@ -442,8 +455,13 @@ static void fs_read(int root, const char *id, size_t id_len, const char *path) {
   put(w.eol, strlen(w.eol));
   if (binary) PUT_LIT("\",\"binary\":true");
   else PUT_LIT("\",\"binary\":false");
-  if (!binary && !valid) PUT_LIT(",\"invalid_utf8\":true}");
-  else PUT_LIT(",\"invalid_utf8\":false}");
+  if (!binary && !valid) PUT_LIT(",\"invalid_utf8\":true");
+  else PUT_LIT(",\"invalid_utf8\":false");
+  if (w.cut_line_bytes) {
+    PUT_LIT(",\"cut_line_bytes\":");
+    put_uint(w.cut_line_bytes);
+  }
+  PUT_LIT("}");
   PUT_LIT(",\"isError\":false}}\n");
   write_all(out, out_len);
   free(repaired);

@@ -26,7 +26,8 @@ extension FileTools {
       "total_lines": .required(Schema.integer("Lines in the whole file.", minimum: 0)),
       "start_line": .required(Schema.integer("First line returned.", minimum: 1)),
       "end_line": .required(Schema.integer("Last line returned (start_line - 1 when none).", minimum: 0)),
-      "truncated": .required(Schema.boolean("True when lines after end_line exist but were not returned.")),
+      "truncated": .required(Schema.boolean("True when the file goes on past what was returned: lines after end_line, or the rest of a line cut at max_bytes.")),
+      "cut_line_bytes": .optional(Schema.integer("Only when end_line was cut at max_bytes (one line longer than it): that line's length in bytes; read it whole with max_bytes at least this.", minimum: 1)),
       "eol": .required(Schema.string("Line endings of the whole file.", enum: ["lf", "crlf", "mixed", "none"])),
       "binary": .required(Schema.boolean("True when the file looks binary (a NUL byte early on); content is then empty.")),
       "invalid_utf8": .required(Schema.boolean("True when the returned lines held bytes that are not UTF-8 (shown as U+FFFD).")),
@@ -53,11 +54,11 @@ extension FileTools {
     let window = binary ? LineWindow(start: 0, end: 0, firstLine: 1, lastLine: 0, totalLines: 0, truncated: false) : LineWindow.select(bytes, startLine: startLine, limitLines: limitLines, maxBytes: maxBytes)
     if !binary, window.totalLines > 0, startLine > window.totalLines {
       throw ToolError(
-        .invalidArgument, "start_line \(startLine) is past the end of \(file.resolved) (\(window.totalLines) lines)",
+        .invalidArgument, "start_line \(startLine) is past the end of \(file.resolved) (\(window.totalLines) line\(window.totalLines == 1 ? "" : "s"))",
         hint: "Use a start_line between 1 and \(window.totalLines).", details: ["total_lines": .int(window.totalLines)])
     }
     let (text, valid) = TextFacts.decode(bytes[window.start..<window.end])
-    return [
+    var result: JSONObject = [
       "path": .string(file.resolved),
       "content": .string(text),
       "sha256": .string(SHA256.hex(bytes)),
@@ -70,6 +71,8 @@ extension FileTools {
       "binary": .bool(binary),
       "invalid_utf8": .bool(!binary && !valid),
     ]
+    if let cut = window.cutLineBytes { result["cut_line_bytes"] = .int(cut) }
+    return .object(result)
   }
 
   /// A numbered view, like `cat -n`, then one status line: what an agent needs to edit and to read on.
@@ -84,11 +87,17 @@ extension FileTools {
     let last = result["end_line"]?.intValue ?? 0
     var status = "[\(path): lines \(first)-\(last) of \(total), sha256 \(sha), \(result["eol"]?.stringValue ?? "")"
     if result["invalid_utf8"]?.boolValue == true { status += ", invalid UTF-8 shown as U+FFFD" }
-    if result["truncated"]?.boolValue == true { status += "; more follows: start_line=\(last + 1)" }
+    let content = result["content"]?.stringValue ?? ""
+    if let cut = result["cut_line_bytes"]?.intValue {
+      status += "; line \(last) is cut: it is \(cut) bytes, read it whole with max_bytes=\(cut)"
+    } else if last == total, !content.isEmpty, content.utf8.last != 0x0A {
+      status += ", no newline at end of file"
+    }
+    if last < total, result["truncated"]?.boolValue == true { status += "; more follows: start_line=\(last + 1)" }
     if total == 0 { status = "[\(path): empty file, sha256 \(sha)" }
     status += "]"
-    var content = result["content"]?.stringValue ?? ""
-    return content.withUTF8 { text in
+    var text = content
+    return text.withUTF8 { text in
       let lines = lineCount(text)
       let width = max(6, String(first + lines - 1).utf8.count)
       // Each line gains its number and a tab, and the last one perhaps a newline.
@@ -149,6 +158,8 @@ struct LineWindow {
   var lastLine: Int
   var totalLines: Int
   var truncated: Bool
+  /// The whole length of the one line that was cut at max_bytes, if it was.
+  var cutLineBytes: Int? = nil
 
   static func select(_ bytes: [UInt8], startLine: Int, limitLines: Int, maxBytes: Int) -> LineWindow {
     bytes.withUnsafeBufferPointer { buffer -> LineWindow in
@@ -162,6 +173,7 @@ struct LineWindow {
       var end = count
       var lastLine = startLine - 1
       var truncated = false
+      var cutLineBytes: Int?
       var total = 0
       if startLine == 1 { start = 0 }
       while offset < count {
@@ -186,6 +198,7 @@ struct LineWindow {
               while cut > start, buffer[cut] & 0xC0 == 0x80 { cut -= 1 }
               end = cut
               lastLine = line
+              cutLineBytes = next - start
             } else {
               end = offset
             }
@@ -200,7 +213,8 @@ struct LineWindow {
       if start == count {
         return LineWindow(start: count, end: count, firstLine: startLine, lastLine: startLine - 1, totalLines: total, truncated: false)
       }
-      return LineWindow(start: start, end: end, firstLine: startLine, lastLine: lastLine, totalLines: total, truncated: truncated)
+      return LineWindow(
+        start: start, end: end, firstLine: startLine, lastLine: lastLine, totalLines: total, truncated: truncated, cutLineBytes: cutLineBytes)
     }
   }
 }
