@@ -172,10 +172,21 @@ public final class Workspace: Sendable {
     }
     if plain >= 0 { return (OwnedFD(plain), relative) }
     guard errno == ELOOP else { throw pathError(errno, relative, doing: action) }
-    let fd = retrying { mish_openat2(rootFD.raw, name, UInt64(flags | O_CLOEXEC), UInt64(mode), Self.resolveFlags) }
-    guard fd >= 0 else { throw pathError(errno, relative, doing: action) }
-    let owned = OwnedFD(fd)
-    return (owned, resolvedRelativePath(of: fd) ?? relative)
+    // Through a symlink, the kernel says where it led (/proc/self/fd). A file replaced by a rename in the meantime
+    // (every write is one) is named there "… (deleted)", so such a lookup is done again: by then the new file is at
+    // the path. Ordering keys depend on this name; a wrong one would let two spellings of a file run unordered.
+    var attempts = 0
+    while true {
+      let fd = retrying { mish_openat2(rootFD.raw, name, UInt64(flags | O_CLOEXEC), UInt64(mode), Self.resolveFlags) }
+      guard fd >= 0 else { throw pathError(errno, relative, doing: action) }
+      let owned = OwnedFD(fd)
+      let resolved = resolvedRelativePath(of: fd)
+      var info = stat()
+      let replaced = fstat(fd, &info) == 0 && info.st_nlink == 0
+      attempts += 1
+      if replaced, attempts < 8 { continue }
+      return (owned, replaced ? relative : resolved ?? relative)
+    }
   }
 
   /// The directory holding `path` (opened beneath the root) and the last component's name, for `*at` calls that

@@ -1,6 +1,8 @@
 import Foundation
+import MishFiles
 import MishJSON
 import MishRPC
+import Synchronization
 import Testing
 
 @Suite struct ReadTests {
@@ -226,5 +228,35 @@ import Testing
     #expect(st["type"] == "symlink")
     #expect(st["link_target"] == "/etc/passwd")
     #expect(s.failure("fs/read", ["path": "l"])?.code == .outsideRoot)
+  }
+}
+
+@Suite struct OrderingKeyTests {
+  /// A symlink's key names its target even while writes replace the target by rename: the kernel names a replaced
+  /// file "… (deleted)", and a key spelt so would let writes through the link run beside writes to the file.
+  @Test func symlinkKeyHoldsWhileTheTargetIsReplaced() throws {
+    let s = try Scratch()
+    try s.put("same.txt", "0")
+    try FileManager.default.createSymbolicLink(atPath: s.url("alias.txt").path, withDestinationPath: "same.txt")
+    final class Flag: Sendable { let raised = Atomic(false) }
+    let stop = Flag()
+    let root = s.root
+    let writer = Thread {
+      var round = 0
+      while !stop.raised.load(ordering: .relaxed) {
+        let temp = root + "/.tmp-\(round % 4)"
+        FileManager.default.createFile(atPath: temp, contents: Data("\(round)".utf8))
+        rename(temp, root + "/same.txt")
+        round += 1
+      }
+    }
+    writer.start()
+    defer { stop.raised.store(true, ordering: .relaxed) }
+    var wrong: [String: Int] = [:]
+    for _ in 0..<20_000 {
+      let key = footprintKey("alias.txt", in: s.workspace)
+      if key != "same.txt" { wrong[key, default: 0] += 1 }
+    }
+    #expect(wrong.isEmpty, "keys for alias.txt: \(wrong)")
   }
 }
