@@ -57,7 +57,9 @@ public enum SchemaValidator {
       let matches: Bool
       switch type {
       case .string(let name): matches = typeMatches(value, name)
-      case .array(let names): matches = names.isEmpty || names.contains { $0.stringValue.map { typeMatches(value, $0) } ?? true }
+      case .array(let list):
+        let names = list.compactMap(\.stringValue)
+        matches = names.isEmpty || names.contains { typeMatches(value, $0) }
       default: matches = true
       }
       if !matches {
