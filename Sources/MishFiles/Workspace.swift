@@ -221,19 +221,31 @@ public final class Workspace: Sendable {
 
   /// Creates the missing directories of `relativeDir` beneath the root, one `mkdirat` at a time. Nothing is
   /// created outside the root or inside `.git`: each level is opened beneath the root and checked before the next.
-  func makeDirectories(_ relativeDir: String, doing action: String) throws(ToolError) {
+  /// Makes the missing directories of a root-relative path; returns the ones it made, outermost first.
+  @discardableResult
+  func makeDirectories(_ relativeDir: String, doing action: String) throws(ToolError) -> [String] {
     let relativeDir = try confined(relativeDir, doing: action)
     var (current, here) = try openResolved("", flags: mish_O_PATH | O_DIRECTORY, doing: action)
     var walked = ""
+    var made: [String] = []
     for component in relativeDir.split(separator: "/") {
       let name = String(component)
       try refuseGitPath(here.isEmpty ? name : here + "/" + name, doing: action)
       walked = walked.isEmpty ? name : walked + "/" + name
-      if retrying({ mkdirat(current.raw, name, 0o777) }) != 0, errno != EEXIST {
+      if retrying({ mkdirat(current.raw, name, 0o777) }) == 0 {
+        made.append(here.isEmpty ? name : here + "/" + name)
+      } else if errno != EEXIST {
         throw pathError(errno, walked, doing: action)
       }
       (current, here) = try openResolved(walked, flags: mish_O_PATH | O_DIRECTORY, doing: action)
     }
+    return made
+  }
+
+  /// Removes a directory beneath the root if it is empty (undoing `makeDirectories`); anything else is left alone.
+  func removeEmptyDirectory(_ relative: String) {
+    guard let parent = try? openParent(relative, doing: "removing") else { return }
+    unlinkat(parent.dir.raw, parent.name, AT_REMOVEDIR)
   }
 
   /// Where an open fd really is, relative to the root (symlinks resolved): what `.git` checks and reports use.

@@ -123,6 +123,39 @@ import Testing
 }
 
 @Suite struct PatchToolTests {
+  /// Directories a patch needs are made only when it is written: a dry run, or a patch that fails, leaves none.
+  @Test func dryRunsAndFailuresMakeNoDirectories() throws {
+    let s = try Scratch()
+    try s.put("a.txt", "one\n")
+    let add = "*** Begin Patch\n*** Add File: brand/new/dir/f.txt\n+x\n*** End Patch"
+    _ = try s.ok("fs/patch", ["patch": .string(add), "dry_run": true])
+    #expect(!s.exists("brand"))
+    let failing = "*** Begin Patch\n*** Add File: other/new/f.txt\n+x\n*** Update File: a.txt\n*** Move to: moved/deep/a.txt\n@@\n-nomatch\n+x\n*** End Patch"
+    #expect(s.failure("fs/patch", ["patch": .string(failing)])?.code == .noMatch)
+    #expect(!s.exists("other") && !s.exists("moved"))
+    _ = try s.ok("fs/patch", ["patch": .string(add)])
+    #expect(try s.text("brand/new/dir/f.txt") == "x\n")
+  }
+
+  /// Later sections see what earlier ones did: a file moved away is gone, its new path holds the moved content.
+  @Test func sectionsSeeEarlierMoves() throws {
+    let s = try Scratch()
+    try s.put("a.txt", "one\ntwo\n")
+    _ = chmod(s.url("a.txt").path, 0o755)
+    let move = "*** Update File: a.txt\n*** Move to: c.txt\n@@\n-one\n+ONE\n"
+    let thenOld = "*** Begin Patch\n" + move + "*** Update File: a.txt\n@@\n-two\n+TWO\n*** End Patch"
+    let stale = try #require(s.failure("fs/patch", ["patch": .string(thenOld)]))
+    #expect(stale.code == .notFound && stale.message.contains("earlier sections"), "\(stale.message)")
+    let thenAdd = "*** Begin Patch\n" + move + "*** Add File: c.txt\n+new\n*** End Patch"
+    #expect(s.failure("fs/patch", ["patch": .string(thenAdd)])?.code == .exists)
+    #expect(try s.text("a.txt") == "one\ntwo\n" && !s.exists("c.txt"))
+    let thenNew = "*** Begin Patch\n" + move + "*** Update File: c.txt\n@@\n-two\n+TWO\n*** End Patch"
+    _ = try s.ok("fs/patch", ["patch": .string(thenNew)])
+    #expect(try s.text("c.txt") == "ONE\nTWO\n" && !s.exists("a.txt"))
+    let mode = try FileManager.default.attributesOfItem(atPath: s.url("c.txt").path)[.posixPermissions] as? Int
+    #expect(mode == 0o755, "a moved file keeps its mode")
+  }
+
   @Test func codexEnvelopeAddsUpdatesMovesAndDeletes() throws {
     let s = try Scratch()
     try s.put("src/app.py", "import os\n\ndef main():\n    print('hi')\n")

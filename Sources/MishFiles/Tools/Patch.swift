@@ -58,10 +58,29 @@ extension FileTools {
   /// One file's planned change, computed in full before anything is written.
   struct PlannedChange {
     var patch: FilePatch
-    var target: Workspace.WriteTarget
+    var target: PlannedTarget
     var original: [UInt8]?
     var updated: [UInt8]?
-    var destination: Workspace.WriteTarget?
+    var destination: PlannedTarget?
+  }
+
+  /// Where a planned change writes. Its directory may not exist yet (`ready` nil): missing directories are made only
+  /// when the patch is written, so a dry run or a patch that fails leaves none behind.
+  struct PlannedTarget {
+    var path: String
+    var resolved: String
+    var ready: Workspace.WriteTarget?
+    /// An earlier section writes this path, so what was found there while planning is out of date by then.
+    var touchedEarlier = false
+  }
+
+  static func plannedTarget(_ workspace: Workspace, _ path: String, mayCreate: Bool, doing action: String) throws(ToolError) -> PlannedTarget {
+    do throws(ToolError) {
+      let target = try workspace.writeTarget(path, createParents: false, doing: action)
+      return PlannedTarget(path: path, resolved: target.resolved, ready: target)
+    } catch let error where error.code == .notFound && mayCreate {
+      return PlannedTarget(path: path, resolved: try workspace.confined(path, doing: action), ready: nil)
+    }
   }
 
   static func applyPatch(_ workspace: Workspace, text: String, dryRun: Bool) throws(ToolError) -> JSONValue {
@@ -74,23 +93,29 @@ extension FileTools {
     guard !patches.isEmpty else {
       throw ToolError(.invalidPatch, "The patch changes no file", hint: "Include at least one Add, Update, Delete or Move section (or a ---/+++ diff).")
     }
-    // Plan everything first: any failure here leaves every file as it was.
+    // Plan everything first: any failure here leaves every file as it was. `planned` is what each path holds once
+    // the sections before are applied (nil: deleted or moved away), so later sections see earlier moves.
     var plans: [PlannedChange] = []
+    var planned: [String: [UInt8]?] = [:]
     for patch in patches {
-      let target = try workspace.writeTarget(patch.path, createParents: patch.action == .add, doing: "patching")
+      var target = try plannedTarget(workspace, patch.path, mayCreate: patch.action == .add || planned[workspace.relative(patch.path)] != nil, doing: "patching")
+      target.touchedEarlier = planned[target.resolved] != nil
       var original: [UInt8]?
-      if target.existing != nil {
+      if let earlier = planned[target.resolved] {
+        original = earlier
+      } else if target.ready?.existing != nil {
         original = try workspace.readFile(target.resolved, doing: "patching").bytes
       }
-      if let earlier = plans.last(where: { $0.target.resolved == target.resolved }) { original = earlier.updated }
       if patch.action == .add, original != nil {
         throw ToolError(
-          .exists, "The patch adds \(patch.path), which already exists", hint: "Use an Update File section to change it.",
-          details: ["path": .string(patch.path)])
+          .exists, "The patch adds \(patch.path), which already exists\(planned[target.resolved] != nil ? " (an earlier section of the patch puts it there)" : "")",
+          hint: "Use an Update File section to change it.", details: ["path": .string(patch.path)])
       }
       if patch.action != .add, original == nil {
+        let movedAway = planned[target.resolved] != nil
         throw ToolError(
-          .notFound, "The patch changes \(patch.path), which does not exist", hint: "Use an Add File section to create it.",
+          .notFound, "The patch changes \(patch.path), which does not exist\(movedAway ? " once the earlier sections are applied (one moves or deletes it)" : "")",
+          hint: movedAway ? "Name the file where the earlier section leaves it." : "Use an Add File section to create it (or check the path).",
           details: ["path": .string(patch.path)])
       }
       let updated: [UInt8]?
@@ -99,14 +124,22 @@ extension FileTools {
       } catch {
         throw patchError(error)
       }
-      var destination: Workspace.WriteTarget?
+      var destination: PlannedTarget?
       if let movePath = patch.movePath {
-        destination = try workspace.writeTarget(movePath, createParents: true, doing: "moving")
-        if destination?.existing != nil {
+        let moveTarget = try plannedTarget(workspace, movePath, mayCreate: true, doing: "moving")
+        let occupied = planned[moveTarget.resolved].map { $0 != nil } ?? (moveTarget.ready?.existing != nil)
+        if occupied {
           throw ToolError(
             .exists, "The patch moves \(patch.path) to \(movePath), which already exists", hint: "Choose a new destination.",
             details: ["path": .string(movePath)])
         }
+        destination = moveTarget
+      }
+      if let destination {
+        planned.updateValue(nil, forKey: target.resolved)
+        planned.updateValue(updated, forKey: destination.resolved)
+      } else {
+        planned.updateValue(updated, forKey: target.resolved)
       }
       plans.append(PlannedChange(patch: patch, target: target, original: original, updated: updated, destination: destination))
     }
@@ -126,31 +159,48 @@ extension FileTools {
     return ["files": .array(files), "dry_run": .bool(dryRun)]
   }
 
-  /// Writes every planned change; if one fails midway, the files already written get their old content back.
+  /// Writes every planned change in order; if one fails midway, the files already written get their old content back
+  /// and the directories made for them are removed again.
   static func commit(_ plans: [PlannedChange], _ workspace: Workspace) throws(ToolError) {
-    var done: [PlannedChange] = []
+    var done: [(plan: PlannedChange, source: Workspace.WriteTarget, written: Workspace.WriteTarget?)] = []
+    var madeDirectories: [String] = []
+    func ready(_ target: PlannedTarget) throws(ToolError) -> Workspace.WriteTarget {
+      if let ready = target.ready, !target.touchedEarlier { return ready }
+      if let slash = target.resolved.lastIndex(of: "/") {
+        madeDirectories += try workspace.makeDirectories(String(target.resolved[..<slash]), doing: "patching")
+      }
+      return try workspace.writeTarget(target.path, createParents: false, doing: "patching")
+    }
     do throws(ToolError) {
       for plan in plans {
-        if let updated = plan.updated {
-          let target = plan.destination ?? plan.target
-          _ = try workspace.commitWrite(updated, to: target, createOnly: target.existing == nil)
-          if plan.destination != nil { unlinkat(plan.target.dir.raw, plan.target.name, 0) }
+        let source = try ready(plan.target)
+        var written: Workspace.WriteTarget?
+        if let updated = plan.updated, let destination = plan.destination {
+          var target = try ready(destination)
+          target.existing = source.existing  // a moved file keeps its mode and owner
+          _ = try workspace.commitWrite(updated, to: target, createOnly: true)
+          written = target
+          unlinkat(source.dir.raw, source.name, 0)
+        } else if let updated = plan.updated {
+          _ = try workspace.commitWrite(updated, to: source, createOnly: plan.original == nil)
+          written = source
         } else {
-          guard unlinkat(plan.target.dir.raw, plan.target.name, 0) == 0 else {
+          guard unlinkat(source.dir.raw, source.name, 0) == 0 else {
             throw pathError(errno, plan.target.resolved, doing: "deleting")
           }
         }
-        done.append(plan)
+        done.append((plan, source, written))
       }
     } catch {
-      for plan in done.reversed() {
-        if let destination = plan.destination { unlinkat(destination.dir.raw, destination.name, 0) }
+      for (plan, source, written) in done.reversed() {
+        if plan.destination != nil, let written { unlinkat(written.dir.raw, written.name, 0) }
         if let original = plan.original {
-          _ = try? workspace.commitWrite(original, to: plan.target, createOnly: false)
+          _ = try? workspace.commitWrite(original, to: source, createOnly: false)
         } else {
-          unlinkat(plan.target.dir.raw, plan.target.name, 0)
+          unlinkat(source.dir.raw, source.name, 0)
         }
       }
+      for directory in madeDirectories.reversed() { workspace.removeEmptyDirectory(directory) }
       throw error
     }
   }
