@@ -105,6 +105,13 @@ public func applyEdits(_ edits: [TextEdit], to content: [UInt8]) -> Result<EditO
   if content.last == newlineByte, !current.isEmpty, current.last != newlineByte {
     current += detectEOL(content).lineEnding
     notes.append("kept the file's final newline")
+    if current == content {
+      return .failure(
+        EditFailure(
+          kind: .noChange, editIndex: edits.count - 1,
+          message: "The edits would only remove the file's final newline, which fs_edit keeps; nothing was changed.",
+          hint: "To drop the final newline, write the whole file with fs_write."))
+    }
   }
   return .success(
     EditOutcome(content: current, replacements: perEdit.reduce(0, +), replacementsPerEdit: perEdit, notes: notes))
@@ -181,7 +188,9 @@ private struct SingleEdit {
       if matches.count == 1, let second = overlappingMatch(of: chosen.old, after: matches[0], in: content) {
         everyMatch.append(second)
       }
-      if everyMatch.count > 1 { return .failure(ambiguousFailure(matches: everyMatch, content: content)) }
+      if everyMatch.count > 1 {
+        return .failure(ambiguousFailure(matches: everyMatch, replaceAllCount: matches.count, content: content))
+      }
     }
 
     var replacement = chosen.new
@@ -216,6 +225,12 @@ private struct SingleEdit {
     }
     var attempts: [MatchAttempt] = []
     if let adapted = crlfAdapted(literal) { attempts.append(adapted) }
+    if eol != .crlf, containsCRLF(literal.old) {
+      attempts.append(
+        MatchAttempt(
+          old: convertingCRLFToLF(literal.old), new: convertingCRLFToLF(literal.new),
+          notes: ["edit \(number): matched after converting CRLF to the file's LF line endings"], convertedToCRLF: false))
+    }
     if let strippedOld = strippingLineNumberPrefixes(literal.old) {
       let strippedNew = strippingLineNumberPrefixes(literal.new)
       let note =
@@ -233,7 +248,10 @@ private struct SingleEdit {
   private func noMatchFailure(literal: MatchAttempt, fallbacks: [MatchAttempt], content: [UInt8]) -> EditFailure {
     let lines = LineIndex(content)
     if !literal.new.isEmpty {
-      for new in [literal.new] + fallbacks.map(\.new) where !new.isEmpty {
+      // new_text already in the file suggests the edit was made before, unless new_text is part of old_text (a
+      // deletion, a short common line like "}"): then its presence says nothing.
+      for attempt in [literal] + fallbacks where !attempt.new.isEmpty && firstOccurrence(of: attempt.new, in: attempt.old) == nil {
+        let new = attempt.new
         guard let offset = firstOccurrence(of: new, in: content) else { continue }
         let line = lines.line(containing: offset)
         return failure(
@@ -258,7 +276,14 @@ private struct SingleEdit {
     }
     let lastLine = nearMiss.line + nearMiss.lineCount - 1
     let place = nearMiss.lineCount > 1 ? "lines \(nearMiss.line)–\(lastLine)" : "line \(nearMiss.line)"
-    message += " The most similar text is at \(place) (\(Int(nearMiss.similarity * 100))% similar)"
+    if nearMiss.similarity >= 1 {
+      message += " The text at \(place) is the same except for line endings (CRLF against LF)."
+      return failure(
+        .noMatch, message,
+        hint: "Line endings differ within that stretch (fs_read's eol says which the file uses; its numbered view does not "
+          + "show CRs): match a stretch within one line, or rewrite those lines with fs_write.", nearMiss: nearMiss)
+    }
+    message += " The most similar text is at \(place) (\(nearMiss.percent)% similar)"
     if nearMiss.diff.count <= 400 {
       message += "; as {-old_text-}{+file+}: \(nearMiss.diff)"
     } else {
@@ -269,7 +294,9 @@ private struct SingleEdit {
       hint: "Re-read the file around line \(nearMiss.line) and copy old_text from it exactly.", nearMiss: nearMiss)
   }
 
-  private func ambiguousFailure(matches: [Int], content: [UInt8]) -> EditFailure {
+  /// `replaceAllCount` is how many replace_all would change: fewer than `matches` when matches overlap ("aba" in
+  /// "ababa").
+  private func ambiguousFailure(matches: [Int], replaceAllCount: Int, content: [UInt8]) -> EditFailure {
     var matchLines: [Int] = []
     matchLines.reserveCapacity(matches.count)
     content.withUnsafeBufferPointer { buffer in
@@ -282,11 +309,15 @@ private struct SingleEdit {
       }
     }
     let shown = matchLines.prefix(20).map(String.init).joined(separator: ", ") + (matchLines.count > 20 ? ", …" : "")
+    let overlapping = replaceAllCount < matches.count ? " (overlapping)" : ""
+    let all =
+      replaceAllCount < matches.count
+      ? "set replace_all to replace \(replaceAllCount) of them (scanning from the start, a match that overlaps one already replaced is skipped)"
+      : "set replace_all to replace all \(matches.count)"
     return failure(
       .ambiguousMatch,
-      "edit \(number): old_text matches \(matches.count) places (lines \(shown)); it must match exactly one.",
-      hint: "Add surrounding lines to old_text so that it matches one place only, or set replace_all to replace all "
-        + "\(matches.count).",
+      "edit \(number): old_text matches \(matches.count) places\(overlapping) (lines \(shown)); it must match exactly one.",
+      hint: "Add surrounding lines to old_text so that it matches one place only, or \(all).",
       matchLines: matchLines)
   }
 
@@ -299,13 +330,15 @@ private struct SingleEdit {
     var hint = hint
     if index > 0 {
       let earlier = index == 1 ? "edit 1" : "edits 1–\(index)"
-      message += " No edit was applied: edits are all or nothing, so \(earlier) were discarded too."
+      if !message.hasSuffix(".") { message += "." }
+      message += " No edit was applied: edits are all or nothing, so \(earlier) \(index == 1 ? "was" : "were") discarded too."
       if kind == .noMatch || kind == .ambiguousMatch || kind == .alreadyApplied {
         hint +=
           " Edits apply in order, so edit \(number) must match the text as \(earlier) left it; line numbers "
           + "count in that text."
       }
     } else if editCount > 1 {
+      if !message.hasSuffix(".") { message += "." }
       message += " No edit was applied."
     }
     return EditFailure(

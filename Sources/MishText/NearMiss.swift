@@ -15,6 +15,10 @@ public struct NearMiss: Sendable, Equatable {
   /// common stretches elided by "…".
   public var diff: String
 
+  /// The similarity as a whole percentage for messages: rounded as the result field is, but 100 only for a region
+  /// that differs in line endings alone.
+  public var percent: Int { similarity >= 1 ? 100 : min(99, Int((similarity * 100).rounded())) }
+
   public init(line: Int, lineCount: Int, similarity: Double, actualText: String, diff: String) {
     self.line = line
     self.lineCount = lineCount

@@ -240,7 +240,7 @@ private struct HunkApplier {
     }
     let nearMiss = findNearMiss(of: expected, in: content)
     if let nearMiss {
-      message += "\nThe most similar text is at line \(nearMiss.line) (\(Int(nearMiss.similarity * 100))% similar)"
+      message += "\nThe most similar text is at line \(nearMiss.line) (\(nearMiss.percent)% similar)"
       message += nearMiss.diff.count <= 400 ? "; as {-expected-}{+file+}: \(nearMiss.diff)" : "."
     }
     var hint =

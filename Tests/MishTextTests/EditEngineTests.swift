@@ -100,10 +100,19 @@ import Testing
     #expect(outcome.notes == ["edit 1: wrote new_text's LF line endings as the file's CRLF"])
   }
 
+  /// CRLF in old_text matches an LF file's LF (and new_text's CRLF is written as LF): an LF file never gains a CR.
   @Test func neverConvertsLFFiles() throws {
-    let failure = try #require(editFailure("a\nb\n", [TextEdit(oldText: "a\r\nb", newText: "x")]))
-    #expect(failure.kind == .noMatch)
+    let outcome = try applyEdits([TextEdit(oldText: "a\r\nb", newText: "x\r\ny")], to: bytes("a\nb\n")).get()
+    #expect(string(outcome.content) == "x\ny\n")
+    #expect(outcome.notes == ["edit 1: matched after converting CRLF to the file's LF line endings"])
     #expect(edited("a\nb\n", [TextEdit(oldText: "a", newText: "x\ny")]) == "x\ny\nb\n")
+  }
+
+  /// In a mixed file the numbered view hides which lines end in CRLF: a stretch that differs only there says so.
+  @Test func saysWhenOnlyLineEndingsDiffer() throws {
+    let failure = try #require(editFailure("a\r\nb\nc\r\n", [TextEdit(oldText: "a\nb\nc", newText: "x")]))
+    #expect(failure.kind == .noMatch)
+    #expect(failure.message.contains("same except for line endings"), "\(failure.message)")
   }
 
   @Test func explicitCRLFTextIsNotConvertedAgain() {
@@ -153,13 +162,35 @@ import Testing
     ("a\r\nb\r\n", "b\r\n", "c", "a\r\nc\r\n"),
     ("a\nb", "b", "c", "a\nc"),
     ("a\n", "a\n", "", ""),
-    ("a\n", "\n", "", "a\n"),
+    ("a\nb\n", "b\n", "B", "a\nB\n"),
   ])
   func keepsTheFinalNewline(text: String, old: String, new: String, expected: String) {
     #expect(edited(text, [TextEdit(oldText: old, newText: new)]) == expected)
   }
 
+  /// An edit whose only effect would be dropping the final newline changes nothing, and says so.
+  @Test func removingOnlyTheFinalNewlineIsRefused() throws {
+    let failure = try #require(editFailure("a\nb\n", [TextEdit(oldText: "b\n", newText: "b")]))
+    #expect(failure.kind == .noChange)
+    #expect(failure.hint.contains("fs_write"))
+  }
+
   // MARK: Failures with context
+
+  /// new_text inside old_text (a deletion) proves nothing about the edit having been made.
+  @Test func deletionsAreNotTakenForAlreadyApplied() throws {
+    let file = "def f():\n    print(\"debug\")\n    x = 1\n    return x\n"
+    let failure = try #require(editFailure(file, [TextEdit(oldText: "    print('debug')\n    x = 1\n", newText: "    x = 1\n")]))
+    #expect(failure.kind == .noMatch)
+    #expect(failure.nearMiss?.line == 2)
+  }
+
+  @Test func multiEditFailuresReadWell() throws {
+    let failure = try #require(
+      editFailure("a\nb\n", [TextEdit(oldText: "a", newText: "A"), TextEdit(oldText: "zzz", newText: "Z")]))
+    #expect(failure.message.hasSuffix("No edit was applied: edits are all or nothing, so edit 1 was discarded too."))
+    #expect(!failure.message.contains(" No edit was applied:") || failure.message.contains(". No edit was applied:"))
+  }
 
   @Test func reportsAlreadyAppliedEdits() throws {
     let failure = try #require(
@@ -270,6 +301,8 @@ import Testing
   @Test func overlappingMatchesAreAmbiguous() throws {
     let failure = try #require(editFailure("ababa\n", [TextEdit(oldText: "aba", newText: "x")]))
     #expect(failure.kind == .ambiguousMatch)
+    #expect(failure.message.contains("2 places (overlapping)"))
+    #expect(failure.hint.contains("replace 1 of them"))
     #expect(edited("ababa\n", [TextEdit(oldText: "aba", newText: "x", replaceAll: true)]) == "xba\n")
   }
 }

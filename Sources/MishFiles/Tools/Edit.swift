@@ -64,7 +64,7 @@ extension FileTools {
         let outcome: EditOutcome
         switch applyEdits(edits, to: original) {
         case .success(let value): outcome = value
-        case .failure(let failure): throw toolError(failure, path: target.resolved, editCount: edits.count)
+        case .failure(let failure): throw toolError(failure, path: target.resolved)
         }
         let diff = unifiedDiff(old: original, new: outcome.content, oldPath: target.resolved, newPath: target.resolved)
         if !dryRun { _ = try workspace.commitWrite(outcome.content, to: target, createOnly: false) }
@@ -76,7 +76,7 @@ extension FileTools {
       })
   }
 
-  static func toolError(_ failure: EditFailure, path: String, editCount: Int) -> ToolError {
+  static func toolError(_ failure: EditFailure, path: String) -> ToolError {
     var details: JSONObject = ["path": .string(path), "edit_index": .int(failure.editIndex)]
     let code: ToolError.Code
     switch failure.kind {
@@ -98,8 +98,6 @@ extension FileTools {
     default:
       code = .invalidArgument
     }
-    var message = failure.message
-    if editCount > 1, !message.contains("no edit was applied") { message += " (no edit was applied)" }
-    return ToolError(code, message, hint: failure.hint, details: details)
+    return ToolError(code, failure.message, hint: failure.hint, details: details)
   }
 }
