@@ -47,7 +47,7 @@ func pathError(_ code: Int32, _ path: String, doing action: String) -> ToolError
       hint: "The file system or the sandbox does not allow this; choose another path.", details: ["path": .string(shown)])
   case EEXIST:
     return ToolError(
-      .exists, "\(shown) already exists (\(action))", hint: "Choose another name, or allow overwriting.",
+      .exists, "\(shown) already exists (\(action))", hint: "Choose another name, or remove what is there first.",
       details: ["path": .string(shown)])
   case ENAMETOOLONG:
     return ToolError(.invalidArgument, "Path too long: \(shown.prefix(80))…", hint: "Use a shorter path.")

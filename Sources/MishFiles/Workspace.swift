@@ -194,7 +194,7 @@ public final class Workspace: Sendable {
   func openParent(_ path: String, doing action: String) throws(ToolError) -> Parent {
     let relative = try confined(path, doing: action)
     guard !relative.isEmpty else {
-      throw ToolError(.denied, "The root itself cannot be \(action)", hint: "Name a path inside the root.")
+      throw ToolError(.denied, "\(action.prefix(1).uppercased() + action.dropFirst()) the root itself is not allowed", hint: "Name a path inside the root.")
     }
     var parent = ""
     var name = relative

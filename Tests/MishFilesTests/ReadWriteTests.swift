@@ -231,6 +231,27 @@ import Testing
   }
 }
 
+@Suite struct MoveTests {
+  /// A refused move names the destination and why, and leaves no directory it made behind.
+  @Test func refusalsNameTheDestinationAndLeaveNothing() throws {
+    let s = try Scratch()
+    try s.put("d/inner.txt", "i\n")
+    try s.put("b.txt", "b\n")
+    try s.put("full/x.txt", "x\n")
+    #expect(s.failure("fs/move", ["from": "d", "to": "d/sub/deeper/new"])?.code == .invalidArgument)
+    #expect(!s.exists("d/sub"))
+    let ontoFile = try #require(s.failure("fs/move", ["from": "d", "to": "b.txt", "overwrite": true]))
+    #expect(ontoFile.message == "b.txt is a file; a directory cannot replace it")
+    let ontoDir = try #require(s.failure("fs/move", ["from": "b.txt", "to": "full", "overwrite": true]))
+    #expect(ontoDir.message.hasPrefix("full is a directory"), "\(ontoDir.message)")
+    try s.put("e/y.txt", "y\n")
+    let nonEmpty = try #require(s.failure("fs/move", ["from": "e", "to": "full", "overwrite": true]))
+    #expect(nonEmpty.message.contains("not empty") && !nonEmpty.hint.contains("overwrite: true"), "\(nonEmpty.hint)")
+    _ = try s.ok("fs/move", ["from": "b.txt", "to": "new/dir/full"])
+    #expect(try s.text("new/dir/full") == "b\n")
+  }
+}
+
 @Suite struct OrderingKeyTests {
   /// A symlink's key names its target even while writes replace the target by rename: the kernel names a replaced
   /// file "… (deleted)", and a key spelt so would let writes through the link run beside writes to the file.

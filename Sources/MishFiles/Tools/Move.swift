@@ -29,13 +29,26 @@ extension FileTools {
         let toPath = try args.require("to")
         let destinationRelative = try workspace.confined(toPath, doing: "moving")
         try workspace.refuseGitPath(destinationRelative, doing: "moving")
-        if let slash = destinationRelative.lastIndex(of: "/") {
-          try workspace.makeDirectories(String(destinationRelative[..<slash]), doing: "moving")
-        }
-        let destination = try workspace.openParent(toPath, doing: "moving")
-        try workspace.refuseGitPath(destination.resolved, doing: "moving")
-        if info.st_mode & S_IFMT == S_IFDIR, destination.relative.hasPrefix(source.relative + "/") {
+        let isDirectory = info.st_mode & S_IFMT == S_IFDIR
+        func refuseInsideItself(_ destination: String) throws(ToolError) {
+          guard isDirectory, destination.hasPrefix(source.relative + "/") || destination.hasPrefix(source.resolved + "/") else { return }
           throw ToolError(.invalidArgument, "Cannot move \(source.relative) into itself", hint: "Choose a destination outside it.")
+        }
+        try refuseInsideItself(destinationRelative)
+        var made: [String] = []
+        if let slash = destinationRelative.lastIndex(of: "/") {
+          made = try workspace.makeDirectories(String(destinationRelative[..<slash]), doing: "moving")
+        }
+        // A failed move leaves no directory it made behind.
+        func undoDirectories() { for directory in made.reversed() { workspace.removeEmptyDirectory(directory) } }
+        let destination: Workspace.Parent
+        do throws(ToolError) {
+          destination = try workspace.openParent(toPath, doing: "moving")
+          try workspace.refuseGitPath(destination.resolved, doing: "moving")
+          try refuseInsideItself(destination.resolved)
+        } catch {
+          undoDirectories()
+          throw error
         }
         let overwrite = args.bool("overwrite", default: false)
         let result = retrying {
@@ -43,12 +56,26 @@ extension FileTools {
         }
         guard result == 0 else {
           let code = errno
-          if code == EEXIST || code == ENOTEMPTY {
+          undoDirectories()
+          let to = destination.relative
+          let details: JSONObject = ["path": .string(to)]
+          switch code {
+          case EEXIST where !overwrite:
+            throw ToolError(.exists, "\(to) already exists", hint: "Pass overwrite: true to replace it, or choose another destination.", details: details)
+          case EEXIST, ENOTEMPTY:
             throw ToolError(
-              .exists, "\(destination.relative) already exists", hint: "Pass overwrite: true to replace it, or choose another destination.",
-              details: ["path": .string(destination.relative)])
+              .exists, "\(to) is a directory that is not empty; overwrite replaces only files and empty directories",
+              hint: "Empty or remove it first (fs_remove with recursive), or choose another destination.", details: details)
+          case ENOTDIR:
+            throw ToolError(
+              .exists, "\(to) is a file; a directory cannot replace it", hint: "Remove it first, or choose another destination.", details: details)
+          case EISDIR:
+            throw ToolError(
+              .exists, "\(to) is a directory; a file cannot replace it", hint: "Move the file into it (\(to)/\(source.name)), or choose another destination.",
+              details: details)
+          default:
+            throw pathError(code, "\(source.relative) -> \(to)", doing: "moving")
           }
-          throw pathError(code, source.relative, doing: "moving")
         }
         return ["from": .string(source.relative), "to": .string(destination.relative)]
       })

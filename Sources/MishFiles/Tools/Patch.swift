@@ -115,7 +115,9 @@ extension FileTools {
         let movedAway = planned[target.resolved] != nil
         throw ToolError(
           .notFound, "The patch changes \(patch.path), which does not exist\(movedAway ? " once the earlier sections are applied (one moves or deletes it)" : "")",
-          hint: movedAway ? "Name the file where the earlier section leaves it." : "Use an Add File section to create it (or check the path).",
+          hint: movedAway
+            ? "Name the file where the earlier section leaves it."
+            : patch.action == .delete ? "Check the path: there is nothing to delete there." : "Use an Add File section to create it, or check the path.",
           details: ["path": .string(patch.path)])
       }
       let updated: [UInt8]?
