@@ -233,6 +233,12 @@ private struct HunkApplier {
         hint: "Re-read \(patch.path) around line \(applied + 1); if the change is there, drop this \(noun).",
         path: patch.path, patchLine: hunk.patchLine)
     }
+    if cursor > 0, !old.isEmpty, let earlier = seek(old, from: 0, tolerances: [.exact, .trailingWhitespace]), earlier < cursor {
+      message += "\nThey are at line \(earlier + 1), before the end of the previous \(noun): \(noun)s apply in file order."
+      return PatchError(
+        code: PatchError.noMatch, message: message,
+        hint: "Order the \(noun)s by their place in \(patch.path), top to bottom.", path: patch.path, patchLine: hunk.patchLine)
+    }
     var expected: [UInt8] = []
     for line in old {
       expected += line.bytes

@@ -131,6 +131,19 @@ import Testing
     #expect(try applyPatchText(patch, to: file) == expected)
   }
 
+  /// Hunks out of file order fail with that reason, not with "copy the lines exactly" (they are in the file).
+  @Test func hunksOutOfOrderSaySo() throws {
+    let file = (1...20).map { "\($0)\n" }.joined()
+    let patch = "--- a/f\n+++ b/f\n@@ -15,3 +15,3 @@\n 15\n-16\n+sixteen\n 17\n@@ -2,3 +2,3 @@\n 2\n-3\n+three\n 4\n"
+    do {
+      _ = try applyPatchText(patch, to: file)
+      Issue.record("out-of-order hunks applied")
+    } catch {
+      #expect(error.message.contains("They are at line 2, before the end of the previous hunk"), "\(error.message)")
+      #expect(error.hint.hasPrefix("Order the hunks"))
+    }
+  }
+
   @Test func addsAndRemovesTheFinalNewlineAsMarked() throws {
     #expect(
       try applyPatchText("--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n\\ No newline at end of file\n+a\n", to: "a") == "a\n")
