@@ -9,6 +9,13 @@
 /// lines match (exactly, then ignoring trailing whitespace). Context lines keep the file's own text, new lines get the
 /// file's line ending (CRLF files stay CRLF), and the file keeps or loses its final newline only as the patch says.
 public func apply(_ patch: FilePatch, to content: [UInt8]?) throws(PatchError) -> [UInt8]? {
+  var notes: [String] = []
+  return try apply(patch, to: content, notes: &notes)
+}
+
+/// `apply`, adding to `notes` what an agent should know about how the hunks were placed: a match found only with a
+/// tolerance, a context-searched chunk whose lines also occur further on, a numbered hunk found away from its line.
+public func apply(_ patch: FilePatch, to content: [UInt8]?, notes: inout [String]) throws(PatchError) -> [UInt8]? {
   switch patch.action {
   case .add:
     if content != nil {
@@ -19,11 +26,13 @@ public func apply(_ patch: FilePatch, to content: [UInt8]?) throws(PatchError) -
         patchLine: patch.patchLine)
     }
     var applier = HunkApplier(patch: patch, content: [])
+    defer { notes += applier.notes }
     return try applier.run()
   case .delete:
     guard let content else { throw missingFile(patch) }
     if patch.hunks.contains(where: { !$0.oldLines.isEmpty }) {
       var applier = HunkApplier(patch: patch, content: content)
+      defer { notes += applier.notes }
       let remaining = try applier.run()
       guard remaining.isEmpty else {
         throw PatchError(
@@ -38,6 +47,7 @@ public func apply(_ patch: FilePatch, to content: [UInt8]?) throws(PatchError) -
   case .update, .move:
     guard let content else { throw missingFile(patch) }
     var applier = HunkApplier(patch: patch, content: content)
+    defer { notes += applier.notes }
     return try applier.run()
   }
 }
@@ -54,6 +64,16 @@ private func missingFile(_ patch: FilePatch) -> PatchError {
 /// How loosely a patch line was matched against a file line; tried in this order.
 private enum Tolerance: Int, CaseIterable {
   case exact, trailingWhitespace, surroundingWhitespace, punctuation
+
+  /// How a note says it: "matched at line 4 …".
+  var phrase: String {
+    switch self {
+    case .exact: return "exactly"
+    case .trailingWhitespace: return "only when trailing whitespace is ignored"
+    case .surroundingWhitespace: return "only when leading and trailing whitespace is ignored"
+    case .punctuation: return "only when typographic quotes and dashes are read as ASCII"
+    }
+  }
 }
 
 /// Where one hunk goes: `oldLength` file lines from `position` are replaced by the hunk's lines.
@@ -70,6 +90,9 @@ private struct HunkApplier {
   let lineStarts: [Int]
   let eol: EOLKind
   var normalizedLines: [Int: [UInt8]] = [:]
+  /// The tolerance of the last successful `seek` or `seekOutward`.
+  var lastTolerance = Tolerance.exact
+  var notes: [String] = []
 
   init(patch: FilePatch, content: [UInt8]) {
     self.patch = patch
@@ -123,6 +146,7 @@ private struct HunkApplier {
     guard pattern.count <= lineCount - start else { return nil }
     let last = lineCount - pattern.count
     for tolerance in tolerances {
+      lastTolerance = tolerance
       if atEnd && matches(pattern, at: last, tolerance) { return last }
       for position in start...last where matches(pattern, at: position, tolerance) { return position }
     }
@@ -135,6 +159,7 @@ private struct HunkApplier {
     let last = lineCount - pattern.count
     let center = min(max(expected, start), last)
     for tolerance in [Tolerance.exact, .trailingWhitespace] {
+      lastTolerance = tolerance
       for distance in 0...max(center - start, last - center) {
         if center + distance <= last && matches(pattern, at: center + distance, tolerance) { return center + distance }
         if distance > 0 && center - distance >= start && matches(pattern, at: center - distance, tolerance) {
@@ -175,6 +200,12 @@ private struct HunkApplier {
     guard let position = seekOutward(old, expected: max(oldStart - 1, 0) + carry, from: cursor) else {
       throw noMatch(hunk, number: number, old: old, cursor: cursor)
     }
+    if lastTolerance != .exact {
+      notes.append("\(patch.path): hunk \(number + 1) matched at line \(position + 1) \(lastTolerance.phrase)")
+    }
+    if position != max(oldStart - 1, 0) + carry {
+      notes.append("\(patch.path): hunk \(number + 1) applied at line \(position + 1), not at line \(oldStart) as its header says")
+    }
     return Placement(position: position, oldLength: old.count, lines: hunk.lines)
   }
 
@@ -194,6 +225,7 @@ private struct HunkApplier {
     }
     let tolerances: [Tolerance] = patch.format == .envelope ? Tolerance.allCases : [.exact, .trailingWhitespace]
     if let found = seek(old, from: start, atEnd: hunk.isEndOfFile, tolerances: tolerances) {
+      noteContentPlacement(old, hunk: hunk, number: number, at: found)
       return Placement(position: found, oldLength: old.count, lines: lines)
     }
     // A trailing empty context line often stands for the file's final newline; retry without it.
@@ -204,10 +236,28 @@ private struct HunkApplier {
         return Placement(position: hunk.anchors.isEmpty ? lineCount : start, oldLength: 0, lines: lines)
       }
       if let found = seek(old, from: start, atEnd: hunk.isEndOfFile, tolerances: tolerances) {
+        noteContentPlacement(old, hunk: hunk, number: number, at: found)
         return Placement(position: found, oldLength: old.count, lines: lines)
       }
     }
     throw noMatch(hunk, number: number, old: hunk.oldLines.map(PatternLine.init), cursor: start)
+  }
+
+  /// A chunk placed by its content takes the first match after the previous chunk: say so when it matched only with
+  /// a tolerance, or when, with no '@@' line to place it, its lines occur again further on (it may have landed in
+  /// the wrong place).
+  private mutating func noteContentPlacement(_ old: [PatternLine], hunk: PatchHunk, number: Int, at found: Int) {
+    let tolerance = lastTolerance
+    let noun = hunkNoun
+    if tolerance != .exact {
+      notes.append("\(patch.path): \(noun) \(number + 1) matched at line \(found + 1) \(tolerance.phrase)")
+    }
+    if hunk.anchors.isEmpty, let again = seek(old, from: found + 1, tolerances: [tolerance]) {
+      notes.append(
+        "\(patch.path): \(noun) \(number + 1) was applied at line \(found + 1), the first match after the previous \(noun); "
+          + "its lines also occur at line \(again + 1). If that was the place meant, add an '@@' line naming it or more context.")
+    }
+    lastTolerance = tolerance
   }
 
   // MARK: Errors

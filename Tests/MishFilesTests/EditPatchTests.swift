@@ -123,6 +123,25 @@ import Testing
 }
 
 @Suite struct PatchToolTests {
+  /// What an agent should check is said: a chunk placed at the first of several matches, a tolerant match, a hunk
+  /// away from its header's line.
+  @Test func notesSayHowHunksWerePlaced() throws {
+    let s = try Scratch()
+    try s.put("two.py", "def f():\n    return 1\n\ndef g():\n    return 1\n")
+    let first = try s.ok("fs/patch", ["patch": "*** Begin Patch\n*** Update File: two.py\n@@\n-    return 1\n+    return 2\n*** End Patch"])
+    let notes = (first["notes"]?.arrayValue ?? []).compactMap(\.stringValue)
+    #expect(notes.count == 1 && notes[0].contains("applied at line 2") && notes[0].contains("also occur at line 5"), "\(notes)")
+    #expect(try s.text("two.py") == "def f():\n    return 2\n\ndef g():\n    return 1\n")
+    let anchored = try s.ok("fs/patch", ["patch": "*** Begin Patch\n*** Update File: two.py\n@@ def g():\n-    return 1\n+    return 3\n*** End Patch"])
+    #expect(anchored["notes"] == [])
+    try s.put("ws.txt", "alpha  \nbeta\n")
+    let tolerant = try s.ok("fs/patch", ["patch": "*** Begin Patch\n*** Update File: ws.txt\n@@\n-alpha\n+ALPHA\n*** End Patch"])
+    #expect((tolerant["notes"]?.arrayValue ?? []).contains { $0.stringValue?.contains("trailing whitespace is ignored") == true })
+    try s.put("n.txt", (1...10).map { "\($0)\n" }.joined())
+    let moved = try s.ok("fs/patch", ["patch": "--- a/n.txt\n+++ b/n.txt\n@@ -2,3 +2,3 @@\n 7\n-8\n+eight\n 9\n"])
+    #expect((moved["notes"]?.arrayValue ?? []).contains { $0.stringValue?.contains("applied at line 7, not at line 2") == true }, "\(moved)")
+  }
+
   /// Directories a patch needs are made only when it is written: a dry run, or a patch that fails, leaves none.
   @Test func dryRunsAndFailuresMakeNoDirectories() throws {
     let s = try Scratch()
@@ -180,6 +199,7 @@ import Testing
       """
     let r = try s.ok("fs/patch", ["patch": .string(patch)])
     #expect(r["files"]?.arrayValue?.map { $0["action"]?.stringValue ?? "" } == ["add", "update", "delete", "move"])
+    #expect(r["notes"] == [])
     #expect(try s.text("docs/new.md") == "# New\ntext\n")
     #expect(try s.text("src/app.py") == "import os\n\ndef main():\n    print('hello')\n")
     #expect(!s.exists("old.txt"))

@@ -30,6 +30,10 @@ extension FileTools {
                   "diff": .required(Schema.string("Unified diff of this file's change.")),
                 ]))),
           "dry_run": .required(Schema.boolean()),
+          "notes": .required(
+            Schema.array(
+              "How hunks were placed when it was not plain: matched only with a tolerance (whitespace, typographic punctuation), applied away from the header's line, or placed at the first of several matching places.",
+              of: Schema.string())),
         ]),
       annotations: .destructive,
       footprint: { args in
@@ -48,7 +52,8 @@ extension FileTools {
           lines.append(line)
           diffs += file["diff"]?.stringValue ?? ""
         }
-        return lines.joined(separator: "\n") + (dryRun ? "\n" + clip(diffs) : "")
+        let notes = (result["notes"]?.arrayValue ?? []).compactMap(\.stringValue).map { "note: " + $0 }
+        return (lines + notes).joined(separator: "\n") + (dryRun ? "\n" + clip(diffs) : "")
       },
       handler: .blocking { args, _ throws(ToolError) in
         try applyPatch(workspace, text: try args.require("patch"), dryRun: args.bool("dry_run", default: false))
@@ -97,6 +102,7 @@ extension FileTools {
     // the sections before are applied (nil: deleted or moved away), so later sections see earlier moves.
     var plans: [PlannedChange] = []
     var planned: [String: [UInt8]?] = [:]
+    var notes: [String] = []
     for patch in patches {
       var target = try plannedTarget(workspace, patch.path, mayCreate: patch.action == .add || planned[workspace.relative(patch.path)] != nil, doing: "patching")
       target.touchedEarlier = planned[target.resolved] != nil
@@ -122,7 +128,7 @@ extension FileTools {
       }
       let updated: [UInt8]?
       do {
-        updated = try apply(patch, to: original)
+        updated = try apply(patch, to: original, notes: &notes)
       } catch {
         throw patchError(error)
       }
@@ -158,7 +164,7 @@ extension FileTools {
       files.append(.object(entry))
     }
     if !dryRun { try commit(plans, workspace) }
-    return ["files": .array(files), "dry_run": .bool(dryRun)]
+    return ["files": .array(files), "dry_run": .bool(dryRun), "notes": .array(notes.map(JSONValue.string))]
   }
 
   /// Writes every planned change in order; if one fails midway, the files already written get their old content back
