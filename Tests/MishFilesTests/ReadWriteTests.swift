@@ -252,6 +252,23 @@ import Testing
   }
 }
 
+@Suite struct MkdirTests {
+  /// An existing symlink is looked up like any path: to a directory inside, done; leading outside, refused.
+  @Test func existingSymlinksAreResolvedBeneathTheRoot() throws {
+    let s = try Scratch()
+    let outside = FileManager.default.temporaryDirectory.appendingPathComponent("mish-outside-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+    try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: outside) }
+    try FileManager.default.createSymbolicLink(atPath: s.url("out").path, withDestinationPath: outside.path)
+    #expect(s.failure("fs/mkdir", ["path": "out"])?.code == .outsideRoot)
+    try FileManager.default.createDirectory(atPath: s.url("in").path, withIntermediateDirectories: true)
+    try FileManager.default.createSymbolicLink(atPath: s.url("link").path, withDestinationPath: "in")
+    #expect(try s.ok("fs/mkdir", ["path": "link"])["created"] == false)
+    try s.put("file", "x")
+    #expect(s.failure("fs/mkdir", ["path": "file"])?.code == .exists)
+  }
+}
+
 @Suite struct OrderingKeyTests {
   /// A symlink's key names its target even while writes replace the target by rename: the kernel names a replaced
   /// file "… (deleted)", and a key spelt so would let writes through the link run beside writes to the file.

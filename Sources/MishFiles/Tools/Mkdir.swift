@@ -1,3 +1,4 @@
+import CMishSys
 import Glibc
 import MishJSON
 import MishRPC
@@ -33,8 +34,14 @@ extension FileTools {
           return ["path": .string(target.relative), "created": true]
         }
         let code = errno
+        // Something is there: a directory beneath the root counts as done; a symlink is looked up by the kernel like
+        // any path (one leading outside the root is refused), and a file is an error.
         var info = Glibc.stat()
-        if code == EEXIST, fstatat(target.dir.raw, target.name, &info, 0) == 0, info.st_mode & S_IFMT == S_IFDIR {
+        if code == EEXIST, fstatat(target.dir.raw, target.name, &info, AT_SYMLINK_NOFOLLOW) == 0,
+          [S_IFDIR, S_IFLNK].contains(info.st_mode & S_IFMT)
+        {
+          let (_, resolved) = try workspace.openResolved(path, flags: mish_O_PATH | O_DIRECTORY, doing: "creating")
+          try workspace.refuseGitPath(resolved, doing: "creating")
           if parents { return ["path": .string(target.relative), "created": false] }
           throw ToolError(
             .exists, "Directory \(target.relative) already exists", hint: "Nothing to do; pass parents: true to treat this as success.",
