@@ -98,7 +98,18 @@ public func applyEdits(_ edits: [TextEdit], to content: [UInt8]) -> Result<EditO
       current = replaced
       notes += editor.notes
       perEdit.append(editor.replacements)
-    case .failure(let failure):
+    case .failure(var failure):
+      if failure.kind == .noMatch || failure.kind == .alreadyApplied,
+        let culprit = earlierEditThatRemoved(edit.oldText, edits: edits[..<index], from: content)
+      {
+        failure.kind = .noMatch
+        failure.nearMiss = nil
+        failure.alreadyAppliedLine = nil
+        failure.message =
+          "edit \(index + 1): old_text is in the file, but edit \(culprit + 1) changes that text first (edits apply in "
+          + "order, each to the text the ones before it leave). No edit was applied."
+        failure.hint = "Merge the two edits into one, or write edit \(index + 1)'s old_text as edit \(culprit + 1) left it."
+      }
       return .failure(failure)
     }
   }
@@ -115,6 +126,20 @@ public func applyEdits(_ edits: [TextEdit], to content: [UInt8]) -> Result<EditO
   }
   return .success(
     EditOutcome(content: current, replacements: perEdit.reduce(0, +), replacementsPerEdit: perEdit, notes: notes))
+}
+
+/// Which of `earlier` (applied in order to `content`) first makes `oldText` disappear, when the original file has it.
+private func earlierEditThatRemoved(_ oldText: String, edits earlier: ArraySlice<TextEdit>, from content: [UInt8]) -> Int? {
+  let old = Array(oldText.utf8)
+  guard !old.isEmpty, firstOccurrence(of: old, in: content) != nil else { return nil }
+  var state = content
+  for (index, edit) in zip(earlier.indices, earlier) {
+    var editor = SingleEdit(edit: edit, index: index, editCount: earlier.count)
+    guard case .success(let next) = editor.apply(to: state) else { return nil }
+    state = next
+    if firstOccurrence(of: old, in: state) == nil { return index }
+  }
+  return nil
 }
 
 /// Whether every line of `bytes` ends with CRLF, decided by the first newline when it is a bare LF, so LF files cost

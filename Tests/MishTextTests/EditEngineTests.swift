@@ -185,6 +185,15 @@ import Testing
     #expect(failure.nearMiss?.line == 2)
   }
 
+  /// An edit whose text an earlier edit of the same call changed is told so, not sent to a near miss elsewhere.
+  @Test func namesTheEarlierEditThatChangedTheText() throws {
+    let failure = try #require(
+      editFailure("a\nb\nc\n", [TextEdit(oldText: "b", newText: "B"), TextEdit(oldText: "b\nc", newText: "x")]))
+    #expect(failure.kind == .noMatch && failure.editIndex == 1)
+    #expect(failure.message.hasPrefix("edit 2: old_text is in the file, but edit 1 changes that text first"), "\(failure.message)")
+    #expect(failure.nearMiss == nil)
+  }
+
   @Test func multiEditFailuresReadWell() throws {
     let failure = try #require(
       editFailure("a\nb\n", [TextEdit(oldText: "a", newText: "A"), TextEdit(oldText: "zzz", newText: "Z")]))
