@@ -283,7 +283,7 @@ import Testing
       var round = 0
       while !stop.raised.load(ordering: .relaxed) {
         let temp = root + "/.tmp-\(round % 4)"
-        FileManager.default.createFile(atPath: temp, contents: Data("\(round)".utf8))
+        _ = FileManager.default.createFile(atPath: temp, contents: Data("\(round)".utf8))
         rename(temp, root + "/same.txt")
         round += 1
       }
