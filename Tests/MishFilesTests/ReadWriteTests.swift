@@ -269,6 +269,18 @@ import Testing
   }
 }
 
+@Suite struct StatTests {
+  @Test(arguments: [("in", "dir"), ("f", "file"), ("nope", "missing"), ("/etc", "outside_root")])
+  func symlinksSayWhatTheyLeadTo(target: String, type: String) throws {
+    let s = try Scratch()
+    try FileManager.default.createDirectory(atPath: s.url("in").path, withIntermediateDirectories: true)
+    try s.put("f", "x")
+    try FileManager.default.createSymbolicLink(atPath: s.url("link").path, withDestinationPath: target)
+    let r = try s.ok("fs/stat", ["path": "link"])
+    #expect(r["type"] == "symlink" && r["link_target"] == .string(target) && r["target_type"] == .string(type))
+  }
+}
+
 @Suite struct OrderingKeyTests {
   /// A symlink's key names its target even while writes replace the target by rename: the kernel names a replaced
   /// file "… (deleted)", and a key spelt so would let writes through the link run beside writes to the file.

@@ -1,3 +1,4 @@
+import CMishSys
 import Foundation
 import Glibc
 import MishJSON
@@ -29,12 +30,16 @@ extension FileTools {
           "nlink": .required(Schema.integer("Hard links.", minimum: 0)),
           "sha256": .optional(Schema.nullable(Schema.string("SHA-256 of a file's content (files up to 512 MiB).")) ),
           "link_target": .optional(Schema.nullable(Schema.string("Where a symlink points, as stored in the link."))),
+          "target_type": .optional(
+            Schema.string(
+              "For a symlink, what it leads to, looked up beneath the root: missing for a dangling link, outside_root for one that leaves the root.",
+              enum: ["file", "dir", "other", "missing", "outside_root"])),
         ]),
       annotations: .readOnly,
       footprint: reads(workspace, "path"), isQuick: true,
       render: { result in
         var line = "\(result["path"]?.stringValue ?? ""): \(result["type"]?.stringValue ?? ""), \(result["size"]?.intValue ?? 0) bytes, mode \(result["mode"]?.stringValue ?? ""), modified \(result["mtime"]?.stringValue ?? "")"
-        if let target = result["link_target"]?.stringValue { line += ", -> \(target)" }
+        if let target = result["link_target"]?.stringValue { line += ", -> \(target) (\(result["target_type"]?.stringValue ?? "?"))" }
         if let sha = result["sha256"]?.stringValue { line += ", sha256 \(sha)" }
         return line
       },
@@ -63,9 +68,28 @@ extension FileTools {
           "nlink": .int(Int(info.st_nlink)),
         ]
         if info.st_mode & S_IFMT == S_IFREG { result["sha256"] = .string(SHA256.hex(try workspace.readFile(path).bytes)) }
-        if let linkTarget { result["link_target"] = .string(linkTarget) }
+        if let linkTarget {
+          result["link_target"] = .string(linkTarget)
+          result["target_type"] = .string(linkTargetType(workspace, path))
+        }
         return .object(result)
       })
+  }
+
+  /// What a symlink leads to, resolved by the kernel beneath the root like any other path.
+  static func linkTargetType(_ workspace: Workspace, _ path: String) -> String {
+    do throws(ToolError) {
+      let (fd, _) = try workspace.openResolved(path, flags: mish_O_PATH, doing: "stat")
+      var info = Glibc.stat()
+      guard fstat(fd.raw, &info) == 0 else { return "missing" }
+      return typeName(info.st_mode) == "symlink" ? "other" : typeName(info.st_mode)
+    } catch {
+      switch error.code {
+      case .outsideRoot: return "outside_root"
+      case .notFound: return "missing"
+      default: return "other"
+      }
+    }
   }
 
   static func rfc3339(_ time: timespec) -> String {
