@@ -313,7 +313,15 @@ struct UnifiedPatchParser {
     var newLeft = numbers?.newCount ?? 0
     let counted = numbers != nil
     scan: while index < lines.count {
-      if counted && oldLeft <= 0 && newLeft <= 0 { break }
+      if counted && oldLeft <= 0 && newLeft <= 0 {
+        // The header's counts are used up. Models often count short, so lines that can only belong to this hunk
+        // (' ', '-' or '+' before the next header; not git's "-- " signature) are taken as its own, as a header
+        // that counts long is.
+        let line = lines[index]
+        guard line.isBlank || isBodyLine(line), line.marker != UInt8(ascii: "\\"), line.text != "-- ", line.text != "--",
+          !isBoundary(at: index)
+        else { break }
+      }
       let line = lines[index]
       if line.hasPrefix("@@") || line.hasPrefix("diff --git ") { break }
       if isFileHeader(at: index) && !(counted && headerPairIsContent(at: index, oldLeft: oldLeft, newLeft: newLeft)) {

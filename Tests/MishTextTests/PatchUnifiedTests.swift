@@ -82,6 +82,15 @@ import Testing
     #expect(files[0].hunks[0].lines.count == 3)
   }
 
+  /// A header that counts short takes the lines that follow it anyway, as one that counts long does.
+  @Test func headersThatCountShortKeepTheirLines() throws {
+    let hunk = try parsePatch("--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n+c\n\n d\n")[0].hunks[0]
+    #expect(hunk.lines.map(\.kind) == [.remove, .add, .add, .context, .context])
+    #expect(try applyPatchText("--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n+c\n", to: "a\nz\n") == "b\nc\nz\n")
+    let signed = try parsePatch("--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n-- \n2.43.0\n")
+    #expect(signed[0].hunks[0].lines.count == 2)
+  }
+
   @Test func ignoresAFormatPatchSignature() throws {
     let patch = "--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n-- \n2.43.0\n"
     #expect(try parsePatch(patch)[0].hunks[0].lines.count == 2)
@@ -92,7 +101,6 @@ import Testing
     ("@@ -1 +1 @@\n-a\n+b\n", 1, "no file headers"),
     ("--- a/f\n+++ b/f\n@@ -x +1 @@\n", 3, "malformed hunk header"),
     ("--- a/f\n+++ b/f\n@@ -1,3 +1,3 @@\n a\nnonsense\n", 5, "promises 2 more old and 2 more new lines"),
-    ("--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n+c\n", 6, "counted only 1 old and 1 new lines"),
     ("--- a/f\n+++ b/f\n x\n", 3, "expected a '@@ -start,count +start,count @@' hunk header"),
     ("diff --git a/f b/f\nGIT binary patch\n", 2, "binary patches are not supported"),
     ("--- /dev/null\n+++ /dev/null\n", 1, "both '---' and '+++' are /dev/null"),
