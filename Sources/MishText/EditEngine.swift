@@ -150,12 +150,17 @@ private func isPureCRLF(_ bytes: [UInt8]) -> Bool {
   return detectEOL(bytes) == .crlf
 }
 
-/// One way of reading an edit's texts: as written, or adapted by one or both tolerances.
+/// One way of reading an edit's texts: as written, or adapted by one or more tolerances.
 private struct MatchAttempt {
   var old: [UInt8]
   var new: [UInt8]
   var notes: [String]
-  var convertedToCRLF: Bool
+  var convertedToCRLF = false
+  var strippedPrefixes = false
+  /// Only a match that ends the file counts: old_text's final newline, which the file lacks, was dropped.
+  var atEndOnly = false
+  /// How a failure message lists this reading among those searched ("with LF converted to the file's CRLF").
+  var searched = ""
 }
 
 /// The matching and reporting for one edit of the list.
@@ -188,15 +193,15 @@ private struct SingleEdit {
           .noChange, "edit \(number) has identical old_text and new_text, so it would change nothing.",
           hint: "Put the intended replacement in new_text, or drop this edit."))
     }
-    let literal = MatchAttempt(
-      old: Array(edit.oldText.utf8), new: Array(edit.newText.utf8), notes: [], convertedToCRLF: false)
+    let literal = MatchAttempt(old: Array(edit.oldText.utf8), new: Array(edit.newText.utf8), notes: [])
     var chosen = literal
     var matches = occurrences(of: literal.old, in: content)
     var fallbacks: [MatchAttempt] = []
     if matches.isEmpty {
-      fallbacks = fallbackAttempts(literal, eol: detectEOL(content))
+      fallbacks = fallbackAttempts(literal, content: content)
       for attempt in fallbacks {
         matches = occurrences(of: attempt.old, in: content)
+        if attempt.atEndOnly { matches = matches.filter { $0 + attempt.old.count == content.count } }
         if !matches.isEmpty {
           chosen = attempt
           break
@@ -210,7 +215,7 @@ private struct SingleEdit {
       // Uniqueness counts overlapping matches too: "aba" occurs twice in "ababa" as far as the agent can tell.
       // A lone match can only be overlapped by one starting inside it, so only that stretch is searched again.
       var everyMatch = matches
-      if matches.count == 1, let second = overlappingMatch(of: chosen.old, after: matches[0], in: content) {
+      if matches.count == 1, !chosen.atEndOnly, let second = overlappingMatch(of: chosen.old, after: matches[0], in: content) {
         everyMatch.append(second)
       }
       if everyMatch.count > 1 {
@@ -239,14 +244,18 @@ private struct SingleEdit {
   }
 
   /// The adapted readings to try when the literal text is absent, in order of preference.
-  private func fallbackAttempts(_ literal: MatchAttempt, eol: EOLKind) -> [MatchAttempt] {
+  private func fallbackAttempts(_ literal: MatchAttempt, content: [UInt8]) -> [MatchAttempt] {
+    let eol = detectEOL(content)
     let fileHasCRLF = eol == .crlf || eol == .mixed
     func crlfAdapted(_ attempt: MatchAttempt) -> MatchAttempt? {
       guard fileHasCRLF, attempt.old.contains(newlineByte), !containsCRLF(attempt.old) else { return nil }
-      return MatchAttempt(
-        old: convertingBareLFToCRLF(attempt.old), new: convertingBareLFToCRLF(attempt.new),
-        notes: attempt.notes + ["edit \(number): matched after converting LF to the file's CRLF line endings"],
-        convertedToCRLF: true)
+      var adapted = attempt
+      adapted.old = convertingBareLFToCRLF(attempt.old)
+      adapted.new = convertingBareLFToCRLF(attempt.new)
+      adapted.notes.append("edit \(number): matched after converting LF to the file's CRLF line endings")
+      adapted.convertedToCRLF = true
+      adapted.searched = "with LF converted to the file's CRLF"
+      return adapted
     }
     var attempts: [MatchAttempt] = []
     if let adapted = crlfAdapted(literal) { attempts.append(adapted) }
@@ -254,7 +263,8 @@ private struct SingleEdit {
       attempts.append(
         MatchAttempt(
           old: convertingCRLFToLF(literal.old), new: convertingCRLFToLF(literal.new),
-          notes: ["edit \(number): matched after converting CRLF to the file's LF line endings"], convertedToCRLF: false))
+          notes: ["edit \(number): matched after converting CRLF to the file's LF line endings"],
+          searched: "with CRLF converted to the file's LF"))
     }
     if let strippedOld = strippingLineNumberPrefixes(literal.old) {
       let strippedNew = strippingLineNumberPrefixes(literal.new)
@@ -263,9 +273,26 @@ private struct SingleEdit {
         ? "edit \(number): stripped line-number prefixes from old_text"
         : "edit \(number): stripped line-number prefixes from old_text and new_text"
       let stripped = MatchAttempt(
-        old: strippedOld, new: strippedNew ?? literal.new, notes: [note], convertedToCRLF: false)
+        old: strippedOld, new: strippedNew ?? literal.new, notes: [note], strippedPrefixes: true,
+        searched: "without line-number prefixes")
       attempts.append(stripped)
       if let both = crlfAdapted(stripped) { attempts.append(both) }
+    }
+    // The file's last line has no newline, but old_text ends with one (copied as a whole line): its end matches the
+    // file's end, and new_text keeps the file without a final newline.
+    if content.last != newlineByte, !content.isEmpty {
+      for attempt in [literal] + attempts where attempt.old.last == newlineByte {
+        var atEnd = attempt
+        atEnd.old = Array(attempt.old.dropLast(attempt.old.suffix(2) == [carriageReturnByte, newlineByte] ? 2 : 1))
+        if atEnd.old.isEmpty { continue }
+        if atEnd.new.last == newlineByte {
+          atEnd.new = Array(atEnd.new.dropLast(atEnd.new.suffix(2) == [carriageReturnByte, newlineByte] ? 2 : 1))
+        }
+        atEnd.atEndOnly = true
+        atEnd.notes.append("edit \(number): matched the file's last line, which has no final newline (none was added)")
+        atEnd.searched = "at the end of the file without old_text's final newline"
+        attempts.append(atEnd)
+      }
     }
     return attempts
   }
@@ -289,9 +316,9 @@ private struct SingleEdit {
     }
 
     var searched = "searched all \(lines.lineCount) lines byte for byte"
-    if fallbacks.contains(where: \.convertedToCRLF) { searched += ", then with LF converted to the file's CRLF" }
-    if fallbacks.contains(where: { !$0.convertedToCRLF }) { searched += ", then without line-number prefixes" }
-    let expected = fallbacks.first(where: { !$0.convertedToCRLF })?.old ?? literal.old
+    var listed: Set<String> = []
+    for attempt in fallbacks where listed.insert(attempt.searched).inserted { searched += ", then \(attempt.searched)" }
+    let expected = fallbacks.first(where: \.strippedPrefixes)?.old ?? literal.old
     var message = "edit \(number): old_text was not found in the file (\(searched))."
     guard let nearMiss = findNearMiss(of: expected, in: content, lines: lines) else {
       message += " Nothing in the file resembles it."

@@ -168,6 +168,18 @@ import Testing
     #expect(edited(text, [TextEdit(oldText: old, newText: new)]) == expected)
   }
 
+  /// A whole last line copied with its newline matches a file that has none there, and the file still has none.
+  @Test func matchesTheLastLineOfAFileWithoutFinalNewline() throws {
+    let outcome = try applyEdits([TextEdit(oldText: "last\n", newText: "LAST\n")], to: bytes("a\nlast")).get()
+    #expect(string(outcome.content) == "a\nLAST")
+    #expect(outcome.notes == ["edit 1: matched the file's last line, which has no final newline (none was added)"])
+    #expect(edited("last\nx\nlast", [TextEdit(oldText: "x\nlast\n", newText: "y\n")]) == "last\ny")
+    // Elsewhere in the file the newline still has to be there.
+    let failure = try #require(editFailure("lastx\nlast", [TextEdit(oldText: "lastx\n\n", newText: "z")]))
+    #expect(failure.kind == .noMatch)
+    #expect(failure.message.contains("then at the end of the file without old_text's final newline"), "\(failure.message)")
+  }
+
   /// An edit whose only effect would be dropping the final newline changes nothing, and says so.
   @Test func removingOnlyTheFinalNewlineIsRefused() throws {
     let failure = try #require(editFailure("a\nb\n", [TextEdit(oldText: "b\n", newText: "b")]))
