@@ -81,22 +81,52 @@ public struct FrameParser: Sendable {
           return events
         }
       case .header:
-        guard let end = headerEnd(from: start) else {
-          if buffer.count - start > 8192 {
-            events.append(.badHeader("header block longer than 8 KiB"))
-            start = buffer.count
-            state = .between
+        // Line by line: every line must look like "Name: value" until a blank line ends the block. A first line
+        // that does not (a stray "connected" print) is a malformed newline message; a later one means the block
+        // was never closed, and reading resumes at that line. Either way no frame after it is lost.
+        var cursor = start
+        var sawHeader = false
+        headerLines: while true {
+          guard let newline = firstIndex(of: 0x0A, from: cursor) else {
+            if buffer.count - cursor > 8192 {
+              // A line this long is no header: read it as a (malformed, perhaps oversized) line message.
+              if sawHeader {
+                events.append(.badHeader("Content-Length header not followed by a blank line"))
+                start = cursor
+              }
+              state = .line(discarding: nil)
+              break headerLines
+            }
+            return events
           }
-          return events
-        }
-        let header = String(decoding: buffer[start..<end.headerEnd], as: UTF8.self)
-        start = end.bodyStart
-        switch Self.contentLength(inHeader: header) {
-        case .success(let length):
-          state = length > maxFrameBytes ? .skippingBody(remaining: length, total: length) : .body(length: length)
-        case .failure(let error):
-          events.append(.badHeader(error.message))
+          var lineEnd = newline
+          if lineEnd > cursor, buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+          if lineEnd == cursor, sawHeader {
+            let header = String(decoding: buffer[start..<cursor], as: UTF8.self)
+            start = newline + 1
+            switch Self.contentLength(inHeader: header) {
+            case .success(let length):
+              state = length > maxFrameBytes ? .skippingBody(remaining: length, total: length) : .body(length: length)
+            case .failure(let error):
+              events.append(.badHeader(error.message))
+              state = .between
+            }
+            break headerLines
+          }
+          if lineEnd > cursor, Self.isHeaderLine(buffer[cursor..<lineEnd]) {
+            sawHeader = true
+            cursor = newline + 1
+            continue
+          }
+          if sawHeader {
+            events.append(.badHeader("Content-Length header not followed by a blank line"))
+            start = cursor
+          } else {
+            events.append(.message(Array(buffer[cursor..<lineEnd]), .newline))
+            start = newline + 1
+          }
           state = .between
+          break headerLines
         }
       case .body(let length):
         guard buffer.count - start >= length else { return events }
@@ -153,17 +183,12 @@ public struct FrameParser: Sendable {
     }
   }
 
-  func headerEnd(from start: Int) -> (headerEnd: Int, bodyStart: Int)? {
-    var i = start
-    while i < buffer.count {
-      if buffer[i] == 0x0A {
-        // "\n\n" or "\r\n\r\n"
-        if i + 1 < buffer.count, buffer[i + 1] == 0x0A { return (i, i + 2) }
-        if i + 2 < buffer.count, buffer[i + 1] == 0x0D, buffer[i + 2] == 0x0A { return (i, i + 3) }
-      }
-      i += 1
+  /// "Name: value", the name a token (letters, digits, '-').
+  static func isHeaderLine(_ line: ArraySlice<UInt8>) -> Bool {
+    guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > line.startIndex else { return false }
+    return line[..<colon].allSatisfy { byte in
+      (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2D
     }
-    return nil
   }
 
   static func contentLength(inHeader header: String) -> Result<Int, HeaderError> {

@@ -45,12 +45,24 @@ import Testing
     #expect(messages(events) == ["{}"])
   }
 
-  @Test(arguments: ["Content-Length: abc\r\n\r\n{}\n", "Content-Type: x\r\n\r\n{}\n", "Cxyz\n\n{}\n"])
+  @Test(arguments: [
+    "Content-Length: abc\r\n\r\n{}\n", "Content-Type: x\r\n\r\n{}\n", "Content-Length: 2\r\n{}\n",
+  ])
   func badHeadersAreReportedAndParsingResynchronises(input: String) {
     var parser = FrameParser(maxFrameBytes: 1000)
     let events = parser.feed(Array(input.utf8))
     #expect(events.contains { if case .badHeader = $0 { return true } else { return false } })
     #expect(messages(events) == ["{}"])
+  }
+
+  /// A stray line that starts like a header ("connected") is one malformed line, and nothing after it is lost.
+  @Test func aStrayLineLosesNothingAfterIt() {
+    var parser = FrameParser(maxFrameBytes: 1000)
+    let pings = (1...300).map { "{\"id\":\($0)}\n" }.joined()
+    let events = parser.feed(Array(("connected\n" + pings).utf8))
+    #expect(messages(events).count == 301)
+    #expect(messages(events).first == "connected")
+    #expect(!events.contains { if case .badHeader = $0 { return true } else { return false } })
   }
 
   @Test func finalLineWithoutNewlineIsDeliveredAtEOF() {
