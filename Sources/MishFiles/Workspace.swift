@@ -106,6 +106,12 @@ public final class Workspace: Sendable {
 
   /// The relative form of `path`, or `outside_root` when it is absolute elsewhere or climbs above the root.
   func confined(_ path: String, doing action: String) throws(ToolError) -> String {
+    // A C path ends at its first NUL: "keep.txt\0.bak" would reach keep.txt.
+    if path.utf8.contains(0) {
+      throw ToolError(
+        .invalidArgument, "The path \(path.debugDescription) contains a NUL byte", hint: "Paths cannot contain NUL; remove it.",
+        details: ["path": .string(path)])
+    }
     let relative = relative(path)
     if relative.hasPrefix("/") { throw pathError(EXDEV, path, doing: action) }
     return relative

@@ -252,6 +252,20 @@ import Testing
   }
 }
 
+@Suite struct NulPathTests {
+  /// A C path ends at its first NUL, so "keep.txt\0.bak" would reach keep.txt: every tool refuses such a path.
+  @Test(arguments: ["fs/write", "fs/read", "fs/stat", "fs/remove", "fs/edit"])
+  func pathsWithNulAreRefused(method: String) throws {
+    let s = try Scratch()
+    try s.put("keep.txt", "keep\n")
+    var params: JSONObject = ["path": "keep.txt\u{0}.bak"]
+    if method == "fs/write" { params["content"] = "CLOBBERED\n" }
+    if method == "fs/edit" { params["edits"] = [["old_text": "keep", "new_text": "gone"]] }
+    #expect(s.failure(method, .object(params))?.code == .invalidArgument)
+    #expect(try s.text("keep.txt") == "keep\n")
+  }
+}
+
 @Suite struct MkdirTests {
   /// An existing symlink is looked up like any path: to a directory inside, done; leading outside, refused.
   @Test func existingSymlinksAreResolvedBeneathTheRoot() throws {
