@@ -2,10 +2,11 @@ import MishJSON
 import MishRPC
 import Synchronization
 
-/// Where a reply goes: straight to the wire, or into the batch it belongs to.
+/// Where a reply goes: straight to the wire, into the batch it belongs to, or nowhere (a notification's).
 enum ReplySink: Sendable {
   case direct(FrameWriter, Framing)
   case batch(BatchCollector)
+  case discard
 }
 
 /// Collects the replies of one batch and sends them as one array once every request in it has answered.
@@ -68,6 +69,7 @@ final class Responder: Sendable {
     self.onDone = onDone
     switch sink {
     case .direct(_, let framing): self.framing = framing
+    case .discard: self.framing = .newline
     case .batch(let batch):
       self.framing = batch.framing
       batch.expectOne()
@@ -121,6 +123,8 @@ final class Responder: Sendable {
     switch sink {
     case .direct(let writer, let framing): writer.send(JSONWriter.encode(reply), framing: framing)
     case .batch(let batch): batch.add(reply)
+    case .discard:
+      if let error { logger.debug("notification \(method) failed: \(error.message)") }
     }
     onDone()
   }

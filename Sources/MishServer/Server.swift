@@ -147,6 +147,7 @@ public final class Server: Sendable {
     let reply = Responder.envelope(id: id, result: nil, error: error)
     switch sink {
     case .direct(let writer, let framing): writer.send(JSONWriter.encode(reply), framing: framing)
+    case .discard: break
     case .batch(let batch):
       batch.expectOne()
       batch.add(reply)
@@ -182,7 +183,17 @@ public final class Server: Sendable {
       return
     }
     guard let id else {
-      handleNotification(method, params: params?.objectValue ?? JSONObject())
+      if method.hasPrefix("notifications/") || method.hasPrefix("$/") {
+        handleNotification(method, params: params?.objectValue ?? JSONObject())
+      } else {
+        // A notification for anything else is run like a request whose reply nobody reads (JSON-RPC 2.0 §4.1).
+        let entry = LiveRequest(
+          responder: Responder(
+            id: .string("notification"), method: method, sink: .discard, logger: logger,
+            onDone: { [weak self] in self?.inflight.decrement() }))
+        inflight.increment()
+        handleRequest(method, params: params, entry: entry)
+      }
       return
     }
     // Only this thread adds entries, so checking and then inserting cannot race.

@@ -160,6 +160,24 @@ struct MalformedInputTests {
     #expect(rest.isEmpty, "\(rest)")
   }
 
+  /// A notification for an operation is carried out, only not answered (JSON-RPC 2.0 §4.1), alone or in a batch.
+  @Test("notifications for operations run without a reply", .timeLimit(.minutes(1)))
+  func operationNotificationsRun() throws {
+    let root = try TempDir("notify")
+    defer { root.remove() }
+    let server = try LiveServer(root: root.path)
+    server.send(rpc(nil, "fs/write", ["path": "n.txt", "content": "x"]))
+    server.send([rpc(nil, "fs/mkdir", ["path": "made"]), rpc(nil, "fs/read", ["path": "missing.txt"])])
+    server.send(rpc(nil, "tools/call", ["name": "fs_write", "arguments": ["path": "m.txt", "content": "y"]]))
+    let read = try server.request("fs/read", ["path": "n.txt"])
+    #expect(read["result"]?["content"] == "x", "\(read)")
+    #expect(try server.request("fs/read", ["path": "m.txt"])["result"]?["content"] == "y")
+    #expect(try server.request("fs/stat", ["path": "made"])["result"]?["type"] == "dir")
+    let (status, rest) = try server.finish()
+    #expect(status == .exited(0))
+    #expect(rest.isEmpty, "a notification was answered: \(rest)")
+  }
+
   /// Request 1 waits behind a chain of big writes to the same file; three more requests with id 1 arrive while it
   /// is in flight (a client retrying). Each duplicate gets -32600; the original still gets its own reply, and so
   /// does every write of the chain, even though stdin closes right away.
