@@ -160,12 +160,14 @@ public enum CommandLineParser {
           positional.append(argument)
           continue
         }
-        let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
+        // "--root=" has an empty value; split would drop it and take the next argument instead.
+        let parts = argument.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let name = parts[0]
         if known.contains(name), parts.count == 1 {
           flags.insert(name)
         } else if valued.contains(name) {
           if parts.count == 2 {
+            guard !parts[1].isEmpty else { throw UsageError("\(name) needs a value (got \(argument))") }
             values[name] = parts[1]
           } else {
             guard index < arguments.count else { throw UsageError("\(name) needs a value") }

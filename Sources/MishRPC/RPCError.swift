@@ -38,7 +38,7 @@ public struct RPCError: Error, Sendable, Equatable {
   public static func methodNotFound(_ method: String, suggestions: [String]) -> RPCError {
     let hint =
       suggestions.isEmpty
-      ? "Call tools/list (MCP) or rpc/methods (native) for the available methods."
+      ? "Call tools/list for the available tools: each is also a native method, with '/' for '_' (fs_read is fs/read); `mish tools` lists them too."
       : "Did you mean \(suggestions.map { "\"\($0)\"" }.joined(separator: " or "))?"
     return RPCError(code: methodNotFoundCode, message: "Method not found: \(method)", data: ["method": .string(method), "hint": .string(hint)])
   }

@@ -162,7 +162,8 @@ public final class Server: Sendable {
     let rawID = object["id"]
     let id = rawID.flatMap(RequestID.init)
     if let rawID, id == nil {
-      rejectMessage(.invalidRequest("id must be a string or an integer, got \(rawID.typeName)"), id: nil, sink: sink)
+      let got = if case .double = rawID { "a number written with a fraction or exponent" } else { rawID.typeName }
+      rejectMessage(.invalidRequest("id must be a string or an integer, got \(got)"), id: nil, sink: sink)
       return
     }
     guard object["jsonrpc"] == "2.0" else {
@@ -174,7 +175,11 @@ public final class Server: Sendable {
         logger.debug("ignoring a response from the client (id \(id?.description ?? "null")): mish sends no requests")
         return
       }
-      rejectMessage(.invalidRequest("missing \"method\""), id: id, sink: sink)
+      if let other = object["method"] {
+        rejectMessage(.invalidRequest("\"method\" must be a string, got \(other.typeName)"), id: id, sink: sink)
+      } else {
+        rejectMessage(.invalidRequest("missing \"method\""), id: id, sink: sink)
+      }
       return
     }
     let params = object["params"]
@@ -261,7 +266,10 @@ public final class Server: Sendable {
     let responder = entry.responder
     var params = rawParams?.objectValue ?? JSONObject()
     if rawParams?.arrayValue != nil {
-      responder.fail(.invalidRequest("\(method) takes named params (an object), not an array"))
+      responder.fail(
+        RPCError(
+          code: RPCError.invalidParamsCode, message: "Invalid params: \(method) takes named params (an object), not an array",
+          data: ["hint": "Send params as a JSON object with the field names of the method's schema."]))
       return
     }
     let meta = params["_meta"]?.objectValue

@@ -36,7 +36,7 @@ struct CLITests {
     #expect(run.stderr.contains("JSON"), "\(run.stderr)")
   }
 
-  @Test("a bad option exits 64 with the usage on stderr", .timeLimit(.minutes(1)), arguments: [["--bogus"], ["serve", "--bogus"], []])
+  @Test("a bad option exits 64 with the usage on stderr", .timeLimit(.minutes(1)), arguments: [["--bogus"], ["serve", "--bogus"], [], ["serve", "--root=", "--log-level", "debug"]])
   func badOption(_ arguments: [String]) throws {
     let run = try runMish(arguments)
     #expect(run.status == .exited(64), "\(arguments): \(run.status)")

@@ -37,7 +37,7 @@ struct MalformedInputTests {
     MalformedCase(name: "method not a string", raw: #"{"jsonrpc":"2.0","id":1,"method":7}"#, code: -32600, id: 1),
     MalformedCase(name: "params a string", raw: #"{"jsonrpc":"2.0","id":1,"method":"fs/read","params":"a.txt"}"#, code: -32600, id: 1),
     MalformedCase(name: "params a number", raw: #"{"jsonrpc":"2.0","id":"s","method":"ping","params":3}"#, code: -32600, id: "s"),
-    MalformedCase(name: "positional params", raw: #"{"jsonrpc":"2.0","id":1,"method":"fs/read","params":["a.txt"]}"#, code: -32600, id: 1),
+    MalformedCase(name: "positional params", raw: #"{"jsonrpc":"2.0","id":1,"method":"fs/read","params":["a.txt"]}"#, code: -32602, id: 1),
     MalformedCase(
       name: "unknown method", raw: #"{"jsonrpc":"2.0","id":1,"method":"fs/raed","params":{"path":"a.txt"}}"#, code: -32601, id: 1,
       hint: #"Did you mean "fs/read""#),
