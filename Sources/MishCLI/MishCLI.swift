@@ -106,6 +106,11 @@ public enum MishCLI {
         return 64
       }
     }
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
+      FileHandle.standardError.write(Data("mish: --root \(root) is not a directory; pass the directory the server may work in\n".utf8))
+      return 64
+    }
     do {
       let client = try StdioClient(executable: StdioClient.currentExecutable, root: root)
       let reply = try client.request(method, parsed)

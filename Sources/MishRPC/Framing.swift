@@ -61,8 +61,8 @@ public struct FrameParser: Sendable {
           } else {
             var end = newline
             if end > start, buffer[end - 1] == 0x0D { end -= 1 }
-            if newline - start > maxFrameBytes {
-              events.append(.oversized(size: newline - start, .newline))
+            if end - start > maxFrameBytes {
+              events.append(.oversized(size: end - start, .newline))
             } else {
               events.append(.message(Array(buffer[start..<end]), .newline))
             }

@@ -55,6 +55,12 @@ import Testing
     #expect(messages(events) == ["{}"])
   }
 
+  /// The size limit counts the message, not its line ending: CRLF and LF frames of the same message agree.
+  @Test func crlfDoesNotCountTowardsTheLimit() {
+    var parser = FrameParser(maxFrameBytes: 10)
+    #expect(messages(parser.feed(Array("{\"a\":1234}\r\n{\"a\":1234}\n".utf8))) == ["{\"a\":1234}", "{\"a\":1234}"])
+  }
+
   /// A stray line that starts like a header ("connected") is one malformed line, and nothing after it is lost.
   @Test func aStrayLineLosesNothingAfterIt() {
     var parser = FrameParser(maxFrameBytes: 1000)
