@@ -225,9 +225,9 @@ public final class Workspace: Sendable {
     var resolved: String
   }
 
-  /// Creates the missing directories of `relativeDir` beneath the root, one `mkdirat` at a time. Nothing is
-  /// created outside the root or inside `.git`: each level is opened beneath the root and checked before the next.
-  /// Makes the missing directories of a root-relative path; returns the ones it made, outermost first.
+  /// Creates the missing directories of `relativeDir` beneath the root, one `mkdirat` at a time, and returns the ones
+  /// it made, outermost first. Nothing is created outside the root or inside `.git`: each level is opened beneath the
+  /// root and checked before the next.
   @discardableResult
   func makeDirectories(_ relativeDir: String, doing action: String) throws(ToolError) -> [String] {
     let relativeDir = try confined(relativeDir, doing: action)
