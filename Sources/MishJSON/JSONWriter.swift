@@ -1,7 +1,7 @@
 /// Serialises JSON compactly, on one line (MCP stdio frames must not contain newlines), straight into bytes.
 ///
 /// The buffer always holds some room past what is written (`storage.count` is the capacity, `count` the bytes
-/// written), so a string is escaped with one capacity check per 4 KB instead of one per byte: replies that carry
+/// written), so a string is escaped with one capacity check per 512 bytes instead of one per byte: replies that carry
 /// file content spend most of their encoding time there.
 public struct JSONWriter {
   var storage: [UInt8]
@@ -166,7 +166,9 @@ public struct JSONWriter {
   }
 
   /// Input bytes escaped per capacity check: the worst case (every byte a \u00XX) needs six times as much room.
-  static let escapeChunk = 4096
+  /// Small enough that the room asked for (3 KB) seldom outgrows a reply's buffer: a 4 KB chunk asked for 24 KB, so
+  /// a reply carrying a few KB of text grew its 16 KB buffer twice (zero-filled and copied) on every call.
+  static let escapeChunk = 512
 
   public mutating func writeString(_ string: String) {
     appendByte(UInt8(ascii: "\""))
