@@ -160,6 +160,18 @@ struct LogFileTests {
       #expect(slice.nextStartLine == 2)
       let cut = try LogFile.readLines(path: path, startLine: 1, limitLines: 100, grep: nil, maxBytes: 10)
       #expect(cut.lines.first?.text == "xxxxxxxxxx…")
+      #expect(cut.truncated, "a line cut to max_bytes is a truncated page")
+    }
+  }
+
+  /// A single line longer than max_bytes, alone on its page: cut on a character boundary and reported as
+  /// truncated (it was reported complete, so an agent could not tell that the rest was missing).
+  @Test func aLineLongerThanThePageIsCutVisibly() throws {
+    try withLog("ab" + String(repeating: "é", count: 100) + "\n") { path in
+      let slice = try LogFile.readLines(path: path, startLine: 1, limitLines: 10, grep: nil, maxBytes: 5)
+      #expect(slice.lines.map(\.text) == ["abé…"])
+      #expect(slice.truncated)
+      #expect(slice.nextStartLine == nil)
     }
   }
 

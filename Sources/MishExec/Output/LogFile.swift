@@ -86,6 +86,8 @@ struct LogPage {
   var bytes = 0
   /// The first line (at or after startLine, matching) that did not fit, when one exists.
   var firstLeftOut: Int?
+  /// A line longer than the whole page was cut to fit (the page then is truncated too).
+  var cutLine = false
 
   mutating func take(_ raw: ArraySlice<UInt8>) {
     lineNumber += 1
@@ -98,14 +100,16 @@ struct LogPage {
       return
     }
     if text.utf8.count > maxBytes {
-      // One line longer than the whole page: its start, marked as cut.
-      text = String(decoding: Array(text.utf8.prefix(maxBytes)), as: UTF8.self) + "…"
+      // One line longer than the whole page: its start (whole characters), marked as cut.
+      let start = Array(text.utf8.prefix(maxBytes))
+      text = String(decoding: start[..<UTF8Boundary.completePrefix(start)], as: UTF8.self) + "…"
+      cutLine = true
     }
     bytes += text.utf8.count
     lines.append(.init(number: lineNumber, text: text))
   }
 
   var slice: LogSlice {
-    LogSlice(lines: lines, totalLines: lineNumber, nextStartLine: firstLeftOut, truncated: firstLeftOut != nil)
+    LogSlice(lines: lines, totalLines: lineNumber, nextStartLine: firstLeftOut, truncated: firstLeftOut != nil || cutLine)
   }
 }

@@ -202,7 +202,7 @@ extension ExecTools {
           "start_line": .optional(Schema.integer("First line (1-based).", minimum: 1, default: 1)),
           "limit_lines": .optional(Schema.integer("Most lines to return.", minimum: 1, maximum: 10_000, default: 200)),
           "grep": .optional(Schema.string("Only lines matching this regular expression (line numbers stay real).", minLength: 1)),
-          "max_bytes": .optional(Schema.integer("Most bytes of text to return.", minimum: 256, maximum: 1 << 20, default: 100_000)),
+          "max_bytes": .optional(Schema.integer("Most bytes of text to return; a longer line is cut there, ending in …", minimum: 256, maximum: 1 << 20, default: 100_000)),
         ]),
       result: Schema.object(
         nil,
@@ -215,7 +215,7 @@ extension ExecTools {
               of: Schema.object(nil, ["line": .required(Schema.integer(minimum: 1)), "text": .required(Schema.string())]))),
           "total_lines": .required(Schema.integer("Lines in the whole log so far.", minimum: 0)),
           "next_start_line": .required(Schema.nullable(Schema.integer("Pass as start_line for more; null at the end.", minimum: 1))),
-          "truncated": .required(Schema.boolean("True when limit_lines or max_bytes stopped the read.")),
+          "truncated": .required(Schema.boolean("True when limit_lines or max_bytes stopped the read, or cut a line.")),
           "running": .required(Schema.boolean("True while the command still writes to this log.")),
         ]),
       annotations: .readOnly,
@@ -224,7 +224,11 @@ extension ExecTools {
         var text = lines.map { "\($0["line"]?.intValue ?? 0)\t\(TerminalText.plain($0["text"]?.stringValue ?? ""))" }.joined(separator: "\n")
         if lines.isEmpty { text = "(no lines)" }
         text += "\n[\(result["total_lines"]?.intValue ?? 0) lines in all"
-        if let next = result["next_start_line"]?.intValue { text += "; continue at start_line \(next)" }
+        if let next = result["next_start_line"]?.intValue {
+          text += "; continue at start_line \(next)"
+        } else if result["truncated"]?.boolValue == true {
+          text += "; a line longer than max_bytes was cut: raise max_bytes (up to 1 MiB)"
+        }
         return text + "]"
       },
       handler: .blocking { args, _ throws(ToolError) in
