@@ -158,6 +158,20 @@ final class ExecTests {
     #expect((result["duration_ms"]?.intValue ?? 0) < 10_000)
   }
 
+  /// What execve cannot carry is refused, not silently shortened (a NUL ended the argument; `A=B` set A).
+  @Test func argumentsExecCannotCarryAreRefused() throws {
+    for arguments: JSONValue in [
+      ["argv": ["printf", "%s|", "a\u{0}b"]], ["command": "echo a\u{0}b"], ["argv": ["true"], "env": ["A=B": "c"]],
+      ["argv": ["true"], "env": ["": "c"]], ["argv": ["true"], "env": ["X": "a\u{0}b"]],
+    ] {
+      let refused = try server.callTool("exec_run", arguments)
+      #expect(refused["structuredContent"]?["error"]?["code"]?.stringValue == "invalid_argument", "\(arguments.compact): \(refused.compact)")
+      #expect(refused["structuredContent"]?["error"]?["hint"]?.stringValue?.isEmpty == false)
+    }
+    let fine = try run(["argv": ["sh", "-c", "echo \"$X\""], "env": ["X": "a=b"]])
+    #expect(fine["stdout"]?["text"]?.stringValue == "a=b\n")
+  }
+
   @Test func bigOutputIsCutAndTheFullLogIsReadable() throws {
     let result = try run(["command": "seq 1 100000; echo problem at the end >&2", "max_output_bytes": 1000])
     let stdout = result["stdout"] ?? .null

@@ -64,10 +64,11 @@ extension ExecTools {
         } else {
           throw ToolError(.invalidArgument, "No command given", hint: "Pass argv, e.g. [\"ls\", \"-la\"], or command, e.g. \"make test 2>&1 | tail\".")
         }
-        let profile = try chosenProfile(args, default: engine.defaultProfile.name, engine: engine)
-        let cwd = try engine.workspace.directoryPath(args.string("cwd") ?? "", doing: "run a command in")
         var extra: [String: JSONValue] = [:]
         for (name, value) in args["env"]?.objectValue ?? [:] { extra[name] = value }
+        try checkExecutable(argv: argv, command: args.string("command") != nil, env: extra)
+        let profile = try chosenProfile(args, default: engine.defaultProfile.name, engine: engine)
+        let cwd = try engine.workspace.directoryPath(args.string("cwd") ?? "", doing: "run a command in")
         var progress: (@Sendable (Int, String) -> Void)?
         if context.wantsProgress {
           progress = { bytes, lines in context.progress(Double(bytes), message: lines) }
@@ -89,6 +90,29 @@ extension ExecTools {
           return .object(process.resultLocked())
         }
       })
+  }
+
+  /// Refuses what execve cannot carry, instead of running something else: a NUL byte ends a C string, so the
+  /// command would get a shortened argument or variable; an environment name with `=` (or none) would set another
+  /// variable than the one named.
+  static func checkExecutable(argv: [String], command: Bool, env: [String: JSONValue]) throws(ToolError) {
+    if let index = argv.firstIndex(where: { $0.utf8.contains(0) }) {
+      throw ToolError(
+        .invalidArgument, command ? "command contains a NUL byte" : "argv[\(index)] contains a NUL byte",
+        hint: "Arguments cannot hold NUL bytes (they are C strings); pass binary data through stdin or a file.")
+    }
+    for (name, value) in env.sorted(by: { $0.key < $1.key }) {
+      if name.isEmpty || name.utf8.contains(UInt8(ascii: "=")) || name.utf8.contains(0) {
+        throw ToolError(
+          .invalidArgument, "env has an invalid variable name \"\(name)\"",
+          hint: "A variable name is not empty and has no '=' or NUL byte; put '=' in the value instead.")
+      }
+      if value.stringValue?.utf8.contains(0) == true {
+        throw ToolError(
+          .invalidArgument, "env \(name) contains a NUL byte",
+          hint: "Environment values cannot hold NUL bytes (they are C strings); pass binary data through stdin or a file.")
+      }
+    }
   }
 
   static func shellQuoted(_ word: String) -> String {
