@@ -236,14 +236,32 @@ public final class ExecEngine: @unchecked Sendable {
   }
 
   /// Kills the command's whole tree: its init is PID 1 of the command's namespace, and when it dies the kernel
-  /// kills everything in it. (Without namespaces — profile none — the command dies with its init; what it
-  /// daemonized may not.)
+  /// kills everything in it. Without a PID namespace (profile none) the init's death takes only the command with
+  /// it, so the command's process group (background jobs, pipelines) is killed first; what left the group
+  /// (setsid, daemons) is beyond reach.
   func killTree(_ process: ManagedProcess, reason: String) {
     process.lock.withLock {
       guard !process.isFinished else { return }
       if process.killedBy == nil { process.killedBy = reason }
+      if !process.plan.enforced(.namespaces) { killCommandGroupLocked(process) }
       signalLocked(process, SIGKILL)
     }
+  }
+
+  /// SIGKILL to the process group of each child of the init (the command leads its own group). The children are
+  /// read while the init's pidfd says it is still alive, so its pid (and its children's) cannot have been reused.
+  func killCommandGroupLocked(_ process: ManagedProcess) {
+    let initPID = process.launched.pid
+    guard !process.initExited, process.launched.pidfd >= 0, initPID > 0 else { return }
+    guard let text = try? String(contentsOfFile: "/proc/\(initPID)/task/\(initPID)/children", encoding: .utf8) else { return }
+    let children = Self.pids(text)
+    guard !children.isEmpty, mish_pidfd_signal(process.launched.pidfd, 0) == 0 else { return }
+    for child in children { _ = Glibc.kill(-child, SIGKILL) }
+  }
+
+  /// The pids in a /proc `children` list ("12 34 ").
+  static func pids(_ list: String) -> [pid_t] {
+    list.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { pid_t($0) }.filter { $0 > 1 }
   }
 
   /// Sends a signal to the command (the init forwards it to the command's process group).

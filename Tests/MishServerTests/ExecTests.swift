@@ -158,6 +158,25 @@ final class ExecTests {
     #expect((result["duration_ms"]?.intValue ?? 0) < 10_000)
   }
 
+  /// Without a PID namespace (profile none) the timeout killed only the command's init: a background job and a
+  /// subshell of the command kept running (and kept the pipes open, delaying the answer by the drain time).
+  @Test func timeoutKillsTheProcessGroupWithoutNamespaces() throws {
+    let marker = "\(Int.random(in: 100_000...999_999)).25"
+    let started = ContinuousClock.now
+    let result = try run(
+      ["command": .string("sleep \(marker) & (trap '' TERM; sleep \(marker)); wait"), "timeout_ms": 300, "profile": "none"])
+    #expect(result["timed_out"]?.boolValue == true)
+    #expect(ContinuousClock.now - started < .milliseconds(1500), "the pipes close with the group, no drain wait")
+    var left: [pid_t] = []
+    for _ in 0..<40 {
+      left = processesMatching("sleep \(marker)")
+      if left.isEmpty { break }
+      usleep(50_000)
+    }
+    left.forEach { _ = Glibc.kill($0, SIGKILL) }
+    #expect(left.isEmpty, "the timeout must kill the command's process group: \(left)")
+  }
+
   /// What execve cannot carry is refused, not silently shortened (a NUL ended the argument; `A=B` set A).
   @Test func argumentsExecCannotCarryAreRefused() throws {
     for arguments: JSONValue in [
