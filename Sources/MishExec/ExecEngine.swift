@@ -124,7 +124,9 @@ public final class ExecEngine: @unchecked Sendable {
         pipes.flatMap { $0 }.forEach { Glibc.close($0) }
         throw ToolError(.io, "pipe: \(String(cString: strerror(errno)))", hint: "The server is out of file descriptors; end some processes.")
       }
-      if nonblockingReadEnd { _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK) }
+      // Our end is nonblocking: the loop's read ends, and stdin's write end, which writeStdin waits on with poll.
+      let ours = nonblockingReadEnd ? fds[0] : fds[1]
+      _ = fcntl(ours, F_SETFL, fcntl(ours, F_GETFL) | O_NONBLOCK)
       pipes.append(fds)
     }
     let wantsStdin = request.stdin != nil || request.keepStdinOpen
@@ -276,7 +278,10 @@ public final class ExecEngine: @unchecked Sendable {
     _ = mish_pidfd_signal(process.launched.pidfd, number)
   }
 
-  func writeStdin(_ process: ManagedProcess, _ bytes: [UInt8], close closeAfter: Bool) -> Result<Int, ToolError> {
+  /// Writes `bytes` to the command's stdin, waiting for it to read them for at most `waitLimit` (nil: as long as it
+  /// takes); when that is over, the bytes not yet taken are not written, stdin stays open, and the error says how
+  /// many were.
+  func writeStdin(_ process: ManagedProcess, _ bytes: [UInt8], close closeAfter: Bool, waitLimit: Duration? = nil) -> Result<Int, ToolError> {
     // A private copy, so a settle closing stdin meanwhile cannot make these bytes go to a reused fd number.
     let fd = process.lock.withLock { process.stdinFD >= 0 ? fcntl(process.stdinFD, F_DUPFD_CLOEXEC, 3) : -1 }
     defer { if fd >= 0 { Glibc.close(fd) } }
@@ -286,18 +291,43 @@ public final class ExecEngine: @unchecked Sendable {
           .invalidArgument, "Process \(process.id) has no open stdin",
           hint: "Start it with keep_stdin_open: true (or stdin) to write to it later; it may also have been closed already."))
     }
+    let deadline = waitLimit.map { ContinuousClock.now + $0 }
     var written = 0
     var failure: Int32 = 0
+    var outOfTime = false
     bytes.withUnsafeBytes { buffer in
       while written < buffer.count {
         let n = write(fd, buffer.baseAddress! + written, buffer.count - written)
-        if n < 0 {
-          if errno == EINTR { continue }
+        if n >= 0 {
+          written += n
+          continue
+        }
+        if errno == EINTR { continue }
+        guard errno == EAGAIN else {
           failure = errno
           break
         }
-        written += n
+        // The pipe is full: wait until the command reads some, or the time is over.
+        var waitMs: Int32 = -1
+        if let deadline {
+          let left = deadline - ContinuousClock.now
+          guard left > .zero else {
+            outOfTime = true
+            break
+          }
+          waitMs = Int32(min(60_000, left / .milliseconds(1) + 1))
+        }
+        var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        _ = poll(&pfd, 1, waitMs)
       }
+    }
+    if outOfTime {
+      let waited = waitLimit.map { $0 / .milliseconds(1) } ?? 0
+      return .failure(
+        ToolError(
+          .timeout, "Process \(process.id) took \(written) of \(bytes.count) bytes of input in \(Int(waited)) ms: it is not reading its stdin",
+          hint: "The other \(bytes.count - written) bytes were not written and stdin stays open: process_read shows what it is doing; write the rest later (from byte \(written)), with a longer wait_ms, or process_kill it.",
+          details: ["bytes": .int(written), "stdin_open": .bool(true)]))
     }
     if closeAfter || failure != 0 {
       process.lock.withLock {

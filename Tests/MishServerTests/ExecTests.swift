@@ -138,6 +138,24 @@ final class ExecTests {
     #expect(closed["structuredContent"]?["error"]?["code"]?.stringValue == "invalid_argument")
   }
 
+  /// A write to a command that does not read its stdin used to block the call until the command ended (minutes,
+  /// with the default timeout); now it waits wait_ms, then says how many bytes went in, and stdin stays usable.
+  @Test func writeToACommandThatDoesNotReadTimesOut() throws {
+    let started = try run(["command": "sleep 20; cat", "keep_stdin_open": true, "yield_ms": 50])
+    let id = try #require(started["process_id"]?.stringValue)
+    let began = ContinuousClock.now
+    let stuck = try server.callTool("process_write", ["process_id": .string(id), "data": .string(String(repeating: "x", count: 1 << 20)), "wait_ms": 300])
+    #expect(ContinuousClock.now - began < .seconds(5), "process_write must not wait for the command to end")
+    let error = stuck["structuredContent"]?["error"] ?? .null
+    #expect(error["code"]?.stringValue == "timeout", "\(stuck.compact)")
+    let taken = error["bytes"]?.intValue ?? -1
+    #expect(taken > 0 && taken < 1 << 20, "the pipe takes some, not all: \(taken)")
+    #expect(error["stdin_open"]?.boolValue == true)
+    let small = try server.callTool("process_write", ["process_id": .string(id), "data": "", "close_stdin": true])
+    #expect(small["structuredContent"]?["stdin_open"]?.boolValue == false, "\(small.compact)")
+    _ = try server.callTool("process_kill", ["process_id": .string(id)])
+  }
+
   @Test func killBySignalName() throws {
     let started = try run(["command": "trap 'echo got-term; exit 7' TERM; echo ready; while :; do sleep 0.05; done", "yield_ms": 300])
     let id = try #require(started["process_id"]?.stringValue)

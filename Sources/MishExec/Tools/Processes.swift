@@ -93,6 +93,7 @@ extension ExecTools {
           "process_id": .required(processIDSchema),
           "data": .optional(Schema.string("Text to write (add \\n for a line).")),
           "close_stdin": .optional(Schema.boolean("Close stdin afterwards (end of input).", default: false)),
+          "wait_ms": .optional(Schema.integer("How long to wait for the command to take the data when its stdin pipe is full; then a timeout error says how many bytes went in.", minimum: 0, maximum: 600_000, default: 10_000)),
         ]),
       result: Schema.object(
         nil,
@@ -107,7 +108,9 @@ extension ExecTools {
       handler: .blocking { args, _ throws(ToolError) in
         let process = try engine.process(try args.require("process_id"))
         let bytes = Array((args.string("data") ?? "").utf8)
-        let written = try engine.writeStdin(process, bytes, close: args.bool("close_stdin", default: false)).get()
+        let written = try engine.writeStdin(
+          process, bytes, close: args.bool("close_stdin", default: false), waitLimit: .milliseconds(args.int("wait_ms") ?? 10_000)
+        ).get()
         return ["bytes": .int(written), "stdin_open": .bool(process.lock.withLock { process.stdinFD >= 0 })]
       })
   }
