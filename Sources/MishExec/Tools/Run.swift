@@ -30,7 +30,7 @@ extension ExecTools {
   static func run(_ engine: ExecEngine) -> OperationSpec {
     return OperationSpec(
       name: "exec/run", title: "Run a command",
-      summary: "Runs a command (argv, or a shell string) in the sandbox with its output captured; returns within yield_ms with the result, or with running: true and a process_id to poll.",
+      summary: "Runs a command (argv, or a shell string) in the sandbox with its output captured; returns within yield_ms with the result, or with running: true and a process_id to poll. Background jobs (cmd &) end when the command does: run a server in the foreground and let yield_ms hand it back.",
       params: Schema.object(
         nil,
         [
