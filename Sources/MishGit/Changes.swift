@@ -1,4 +1,6 @@
 import CGit2
+import Glibc
+import MishJSON
 import MishRPC
 
 /// Staging, restoring and committing: the index and the work tree changed through libgit2 (no hooks run).
@@ -16,26 +18,71 @@ enum ChangeWriter {
   }
 
   /// `git add -A PATHS`: new and modified files staged, deleted ones removed; ignored files are not added unless
-  /// named exactly (then refused, as git does). Empty `paths` means the whole tree.
-  static func stage(_ index: OpaquePointer, _ paths: [String]) throws(GitError) {
+  /// named exactly (then refused, as git does, unless `force`). Empty `paths` means the whole tree.
+  static func stage(_ index: OpaquePointer, _ paths: [String], force: Bool = false) throws(GitError) {
     try Git.withStrarray(paths) { pathspec throws(GitError) in
       let spec: UnsafeMutablePointer<git_strarray>? = paths.isEmpty ? nil : pathspec
-      let flags = paths.isEmpty ? GIT_INDEX_ADD_DEFAULT.rawValue : GIT_INDEX_ADD_CHECK_PATHSPEC.rawValue
-      try Git.call("git_index_add_all") { git_index_add_all(index, spec, flags, nil, nil) }
+      var flags = paths.isEmpty ? GIT_INDEX_ADD_DEFAULT.rawValue : GIT_INDEX_ADD_CHECK_PATHSPEC.rawValue
+      if force { flags = GIT_INDEX_ADD_FORCE.rawValue }
+      do throws(GitError) {
+        try Git.call("git_index_add_all") { git_index_add_all(index, spec, flags, nil, nil) }
+      } catch where error.code == GIT_EINVALIDSPEC.rawValue {
+        throw GitError(
+          ToolError(
+            "ignored", "Not staged: \(error.message) (a .gitignore or info/exclude rule matches it)",
+            hint: "Pass force: true to git_add to stage it anyway, or change the ignore rule; name only the other paths to stage them."))
+      }
       try Git.call("git_index_update_all") { git_index_update_all(index, spec, nil, nil) }
     }
   }
 
-  static func add(_ repo: OpaquePointer, paths: [String]) throws(GitError) {
+  /// The paths (pathspecs) that match nothing in `index`, nothing in `tree` (when given) and, with `workdir`, no
+  /// file of the work tree. git refuses such a path ("did not match any files"); staging or restoring nothing
+  /// would hide a typo from the agent.
+  static func unmatched(_ repo: OpaquePointer, _ paths: [String], index: OpaquePointer, tree: OpaquePointer?, workdir: Bool) throws(GitError) -> [String] {
+    guard !paths.isEmpty else { return [] }
+    let pathspec = try Git.withStrarray(paths) { array throws(GitError) in try Git.make("git_pathspec_new") { git_pathspec_new(&$0, array) } }
+    defer { git_pathspec_free(pathspec) }
+    let flags = GIT_PATHSPEC_FIND_FAILURES.rawValue | GIT_PATHSPEC_FAILURES_ONLY.rawValue
+    func failures(_ match: (inout OpaquePointer?) -> Int32) throws(GitError) -> Set<String> {
+      let list = try Git.make("git_pathspec_match") { match(&$0) }
+      defer { git_pathspec_match_list_free(list) }
+      return Set((0..<git_pathspec_match_list_failed_entrycount(list)).compactMap { git_pathspec_match_list_failed_entry(list, $0).map { String(cString: $0) } })
+    }
+    var missing = try failures { git_pathspec_match_index(&$0, index, flags, pathspec) }
+    if let tree, !missing.isEmpty { missing.formIntersection(try failures { git_pathspec_match_tree(&$0, tree, flags, pathspec) }) }
+    if workdir, !missing.isEmpty, let top = git_repository_workdir(repo).map({ String(cString: $0) }) {
+      // A file on disk counts even when ignored: staging then says it is ignored, which is the better answer.
+      var info = stat()
+      missing = missing.filter { lstat(top + $0, &info) != 0 }
+      if !missing.isEmpty { missing.formIntersection(try failures { git_pathspec_match_workdir(&$0, repo, flags, pathspec) }) }
+    }
+    return paths.filter(missing.contains)
+  }
+
+  /// Refuses paths that name nothing (see `unmatched`), saying which.
+  static func requireMatches(_ unmatched: [String], in place: String) throws(GitError) {
+    guard !unmatched.isEmpty else { return }
+    let list = unmatched.joined(separator: ", ")
+    throw GitError(
+      ToolError(
+        .notFound, "Nothing matches \(list) in \(place)",
+        hint: "Check the spelling (git_status lists changed paths, fs_list the work tree); nothing was changed.",
+        details: ["paths": .array(unmatched.map(JSONValue.string))]))
+  }
+
+  static func add(_ repo: OpaquePointer, paths: [String], force: Bool = false) throws(GitError) {
     let index = try index(repo)
     defer { git_index_free(index) }
-    try stage(index, paths)
+    try requireMatches(try unmatched(repo, paths, index: index, tree: nil, workdir: true), in: "the work tree or the index")
+    try stage(index, paths, force: force)
     try Git.call("git_index_write") { git_index_write(index) }
   }
 
   /// `git restore`: the index from HEAD (or `source`) when `staged`; the work tree from the index (or `source`)
   /// when `worktree`.
   static func restore(_ repo: OpaquePointer, paths: [String], staged: Bool, worktree: Bool, source: String?) throws(GitError) {
+    try requireRestorable(repo, paths, staged: staged, source: source)
     try Git.withStrarray(paths) { pathspec throws(GitError) in
       if staged {
         var target: OpaquePointer?
@@ -64,6 +111,19 @@ enum ChangeWriter {
     }
   }
 
+  /// git restore's check: each path must be in the index or in what it is restored from (source, or HEAD when
+  /// unstaging).
+  static func requireRestorable(_ repo: OpaquePointer, _ paths: [String], staged: Bool, source: String?) throws(GitError) {
+    guard !paths.isEmpty else { return }
+    let index = try index(repo)
+    defer { git_index_free(index) }
+    var from: OpaquePointer?
+    if let source { from = try DiffReader.tree(repo, source) } else if staged { from = try DiffReader.headTree(repo) }
+    defer { if let from { git_tree_free(from) } }
+    let place = source.map { "the index or \($0)" } ?? (from == nil ? "the index" : "the index or HEAD")
+    try requireMatches(try unmatched(repo, paths, index: index, tree: from, workdir: false), in: place)
+  }
+
   public struct Author: Sendable {
     var name: String
     var email: String
@@ -76,7 +136,10 @@ enum ChangeWriter {
     let index = try index(repo)
     defer { git_index_free(index) }
     if all { try Git.call("git_index_update_all") { git_index_update_all(index, nil, nil, nil) } }
-    if !paths.isEmpty { try stage(index, paths) }
+    if !paths.isEmpty {
+      try requireMatches(try unmatched(repo, paths, index: index, tree: nil, workdir: true), in: "the work tree or the index")
+      try stage(index, paths)
+    }
     if all || !paths.isEmpty { try Git.call("git_index_write") { git_index_write(index) } }
     if git_index_has_conflicts(index) == 1 {
       throw GitError(

@@ -83,9 +83,7 @@ enum DiffReader {
 
   /// A revision's tree (commit, tag or tree spec), owned by the caller.
   static func tree(_ repo: OpaquePointer, _ spec: String) throws(GitError) -> OpaquePointer {
-    let object = try Git.make("git_revparse_single(\(spec))") { git_revparse_single(&$0, repo, spec) }
-    defer { git_object_free(object) }
-    return try Git.make("git_object_peel(\(spec), tree)") { git_object_peel(&$0, object, GIT_OBJECT_TREE) }
+    try HistoryReader.peeled(repo, spec, to: GIT_OBJECT_TREE, "tree")
   }
 
   /// HEAD's tree, or nil on an unborn branch (everything is then new).
@@ -136,6 +134,17 @@ enum DiffReader {
     }
   }
 
+  /// How many of `bytes` a patch cut at `limit` keeps: up to the last whole line that fits or, when that would
+  /// drop more than half the room (one very long line), the last whole UTF-8 character (a cut inside one would
+  /// decode to U+FFFD and overshoot the limit).
+  static func cutLength(_ bytes: UnsafeRawBufferPointer, limit: Int) -> Int {
+    guard bytes.count > limit else { return bytes.count }
+    if let newline = bytes[..<limit].lastIndex(of: UInt8(ascii: "\n")), newline + 1 >= limit / 2 { return newline + 1 }
+    var end = limit
+    while end > 0 && bytes[end] & 0xC0 == 0x80 { end -= 1 }
+    return end
+  }
+
   static func page(_ repo: OpaquePointer, _ request: DiffRequest) throws(GitError) -> DiffPage {
     let diff = try makeDiff(repo, request)
     defer { git_diff_free(diff) }
@@ -175,10 +184,9 @@ enum DiffReader {
           result.nextStart = position
           continue
         }
-        let room = max(request.maxBytes - bytes, 0)
-        let take = min(size, max(room, 4096))
-        let text = buffer.ptr.map { UnsafeRawBufferPointer(start: $0, count: take) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
-        file.patch = String(decoding: text, as: UTF8.self)
+        let whole = buffer.ptr.map { UnsafeRawBufferPointer(start: $0, count: size) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
+        let take = cutLength(whole, limit: max(request.maxBytes - bytes, 0))
+        file.patch = String(decoding: whole.prefix(take), as: UTF8.self)
         if take < size { file.patchTruncated = true }
         bytes += take
       }

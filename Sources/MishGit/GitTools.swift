@@ -33,13 +33,23 @@ public enum GitTools {
       "message": .required(Schema.string()),
     ])
 
-  static func diffRequest(_ args: Args) -> DiffRequest {
+  /// A page cursor: the next_cursor of an earlier answer (a position), or 0 when absent. Anything else is refused
+  /// rather than read as the first page again.
+  static func cursor(_ args: Args) throws(ToolError) -> Int {
+    guard let text = args.string("cursor") else { return 0 }
+    guard let position = Int(text), position >= 0 else {
+      throw ToolError(.invalidArgument, "cursor \"\(text)\" is not a cursor of this tool", hint: "Pass next_cursor from the previous answer unchanged, or leave cursor out for the first page.")
+    }
+    return position
+  }
+
+  static func diffRequest(_ args: Args) throws(ToolError) -> DiffRequest {
     var request = DiffRequest()
     request.contextLines = args.int("context_lines") ?? 3
     request.statOnly = args.bool("stat_only", default: false)
     request.findRenames = args.bool("find_renames", default: true)
     request.maxBytes = args.int("max_bytes") ?? 100_000
-    request.start = args.string("cursor").flatMap(Int.init) ?? 0
+    request.start = try cursor(args)
     return request
   }
 
@@ -86,6 +96,9 @@ public enum GitTools {
     lines.append("\(result["total_files"]?.intValue ?? 0) files, +\(result["additions"]?.intValue ?? 0) -\(result["deletions"]?.intValue ?? 0)")
     let patches = files.compactMap { $0["patch"]?.stringValue }.joined()
     if !patches.isEmpty { lines.append(patches) }
+    for file in files where file["patch_truncated"]?.boolValue == true {
+      lines.append("[patch of \(file["path"]?.stringValue ?? "") cut at max_bytes: raise max_bytes, or narrow with paths / context_lines]")
+    }
     if let next = result["next_cursor"]?.stringValue { lines.append("[more files: pass cursor \"\(next)\"]") }
     return lines.joined(separator: "\n")
   }

@@ -1,6 +1,7 @@
 import CGit2
 import Foundation
 import MishJSON
+import MishRPC
 
 /// A commit, copied out of libgit2.
 public struct CommitInfo: Sendable, Equatable {
@@ -63,15 +64,51 @@ public struct LogRequest: Sendable {
 enum HistoryReader {
   /// A revision peeled to a commit, owned by the caller.
   static func commit(_ repo: OpaquePointer, _ spec: String) throws(GitError) -> OpaquePointer {
-    let object = try Git.make("git_revparse_single(\(spec))") { git_revparse_single(&$0, repo, spec) }
+    try peeled(repo, spec, to: GIT_OBJECT_COMMIT, "commit")
+  }
+
+  /// A revision as an object, owned by the caller. A revision that names nothing is said with its name and what to
+  /// do next: libgit2's own message ("parent 0 does not exist" for HEAD~9) names neither.
+  static func object(_ repo: OpaquePointer, _ spec: String) throws(GitError) -> OpaquePointer {
+    do throws(GitError) {
+      return try Git.make("git_revparse_single(\(spec))") { git_revparse_single(&$0, repo, spec) }
+    } catch where error.code == GIT_ENOTFOUND.rawValue || error.code == GIT_EINVALIDSPEC.rawValue {
+      if spec.hasPrefix("HEAD") && git_repository_head_unborn(repo) == 1 {
+        throw GitError(
+          ToolError(
+            .notFound, "\(spec) names nothing yet: the current branch has no commits", hint: "Make the first commit with git_commit (git_status shows what there is to commit).",
+            details: ["rev": .string(spec)]))
+      }
+      throw GitError(
+        ToolError(
+          .notFound, "No revision \(spec) (\(error.message))",
+          hint: "Name a branch (git_branch lists them), a tag, or a commit sha from git_log; HEAD~N must stay within the history.",
+          details: ["rev": .string(spec)]))
+    }
+  }
+
+  /// A revision peeled to `type` (a commit, a tree), owned by the caller; a revision of another kind (a file's
+  /// blob, REV:PATH) is an invalid argument, said as such.
+  static func peeled(_ repo: OpaquePointer, _ spec: String, to type: git_object_t, _ word: String) throws(GitError) -> OpaquePointer {
+    let object = try object(repo, spec)
     defer { git_object_free(object) }
-    return try Git.make("git_object_peel(\(spec), commit)") { git_object_peel(&$0, object, GIT_OBJECT_COMMIT) }
+    do throws(GitError) {
+      return try Git.make("git_object_peel(\(spec), \(word))") { git_object_peel(&$0, object, type) }
+    } catch where error.code == GIT_EINVALIDSPEC.rawValue || error.code == GIT_EPEEL.rawValue {
+      let kind = git_object_type2string(git_object_type(object)).map { String(cString: $0) } ?? "object"
+      throw GitError(
+        ToolError(
+          .invalidArgument, "\(spec) is a \(kind), not a \(word)", hint: "Name a commit: a branch, a tag or a sha (REV:PATH names a file's content).",
+          details: ["rev": .string(spec)]))
+    }
   }
 
   /// Commits reachable from `rev`, newest first (time order, parents after children), optionally only those that
   /// change one of `paths` — a merge counts when it differs from every parent there, as git log simplifies history.
   /// Returns the page and whether more remain.
   static func log(_ repo: OpaquePointer, _ request: LogRequest) throws(GitError) -> ([CommitInfo], Bool) {
+    // A new repository's history is empty, not an error.
+    if request.rev == "HEAD" && git_repository_head_unborn(repo) == 1 { return ([], false) }
     let start = try commit(repo, request.rev)
     defer { git_commit_free(start) }
     let walk = try Git.make("git_revwalk_new") { git_revwalk_new(&$0, repo) }

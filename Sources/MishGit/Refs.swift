@@ -71,10 +71,14 @@ enum RefWriter {
       throw GitError(ToolError("branch_in_use", "Branch \(name) is checked out (here or in another worktree)", hint: "Switch that worktree to another branch first; a checked-out branch is never deleted."))
     }
     let sha = git_reference_target(branch).map { ObjectID($0).description } ?? ""
-    if !force, let target = git_reference_target(branch), git_repository_head_unborn(repo) != 1 {
-      let head = try HistoryReader.commit(repo, "HEAD")
-      defer { git_commit_free(head) }
-      let merged = git_oid_equal(git_commit_id(head), target) == 1 || git_graph_descendant_of(repo, git_commit_id(head), target) == 1
+    if !force, let target = git_reference_target(branch) {
+      // An unborn HEAD (a new orphan branch) contains no commit at all.
+      var merged = false
+      if git_repository_head_unborn(repo) != 1 {
+        let head = try HistoryReader.commit(repo, "HEAD")
+        defer { git_commit_free(head) }
+        merged = git_oid_equal(git_commit_id(head), target) == 1 || git_graph_descendant_of(repo, git_commit_id(head), target) == 1
+      }
       if !merged {
         throw GitError(ToolError("not_merged", "Branch \(name) has commits HEAD does not contain", hint: "Merge it first, or pass force: true to delete it anyway (its commits stay reachable by sha \(sha) for a while)."))
       }
@@ -88,16 +92,15 @@ enum RefWriter {
   static let checkpointPrefix = "refs/mish/checkpoints/"
 
   /// A snapshot of the whole work tree — tracked and untracked files, not ignored ones — as a commit on a private
-  /// ref, parented on HEAD. The index and HEAD are left as they were: the repository's index is staged in memory
-  /// only to write the tree, then re-read from disk.
+  /// ref, parented on HEAD. The index and HEAD are left as they were.
   static func createCheckpoint(_ repo: OpaquePointer, name: String?, message: String?) throws(GitError) -> CheckpointInfo {
-    let name = name ?? Self.autoName(repo)
-    let refName = checkpointPrefix + name
-    var valid: Int32 = 0
-    try Git.call("git_reference_name_is_valid") { git_reference_name_is_valid(&valid, refName) }
-    guard valid == 1 else {
-      throw GitError(ToolError(.invalidArgument, "\"\(name)\" is not a valid checkpoint name", hint: "Use letters, digits, - _ . /."))
-    }
+    var treeID = try workTreeSnapshot(repo)
+    return try commitCheckpoint(repo, name: name ?? autoName(repo), message: message, tree: &treeID)
+  }
+
+  /// The work tree (tracked and untracked files, not ignored ones) written as a tree: the repository's index is
+  /// staged in memory only to write it, then re-read from disk.
+  static func workTreeSnapshot(_ repo: OpaquePointer) throws(GitError) -> git_oid {
     let index = try ChangeWriter.index(repo)
     defer { git_index_free(index) }
     if git_index_has_conflicts(index) == 1 {
@@ -111,6 +114,16 @@ enum RefWriter {
     // Back to what is on disk, whatever happened: the index file was never written.
     _ = git_index_read(index, 1)
     try staged.get()
+    return treeID
+  }
+
+  static func commitCheckpoint(_ repo: OpaquePointer, name: String, message: String?, tree treeID: inout git_oid) throws(GitError) -> CheckpointInfo {
+    let refName = checkpointPrefix + name
+    var valid: Int32 = 0
+    try Git.call("git_reference_name_is_valid") { git_reference_name_is_valid(&valid, refName) }
+    guard valid == 1 else {
+      throw GitError(ToolError(.invalidArgument, "\"\(name)\" is not a valid checkpoint name", hint: "Use letters, digits, - _ . /."))
+    }
     let tree = try Git.make("git_tree_lookup") { git_tree_lookup(&$0, repo, &treeID) }
     defer { git_tree_free(tree) }
     var parent: OpaquePointer?
@@ -169,13 +182,35 @@ enum RefWriter {
     return result.sorted { ($0.time, $0.name) < ($1.time, $1.name) }
   }
 
+  /// What a restore did: the checkpoint, the backup of the work tree it replaced (nil when they were the same),
+  /// and each path it changed (added: brought back, deleted: not in the checkpoint, modified).
+  struct Restored {
+    var checkpoint: CheckpointInfo
+    var backup: CheckpointInfo?
+    var changes: [(path: String, status: String)]
+  }
+
   /// Makes the work tree exactly the checkpoint's (tracked and untracked files; ignored ones are left alone),
-  /// without touching the index or HEAD. Returns the commit restored.
-  static func restoreCheckpoint(_ repo: OpaquePointer, name: String) throws(GitError) -> CheckpointInfo {
+  /// without touching the index or HEAD. What it replaces is first kept as a checkpoint of its own, so files
+  /// written since (untracked ones too, which the restore removes) can still be brought back.
+  static func restoreCheckpoint(_ repo: OpaquePointer, name: String) throws(GitError) -> Restored {
+    try requireCheckpoint(repo, name)
     let commit = try HistoryReader.commit(repo, checkpointPrefix + name)
     defer { git_commit_free(commit) }
     let tree = try Git.make("git_commit_tree") { git_commit_tree(&$0, commit) }
     defer { git_tree_free(tree) }
+    var currentID = try workTreeSnapshot(repo)
+    let current = try Git.make("git_tree_lookup") { git_tree_lookup(&$0, repo, &currentID) }
+    defer { git_tree_free(current) }
+    let diff = try Git.make("git_diff_tree_to_tree") { git_diff_tree_to_tree(&$0, repo, current, tree, nil) }
+    defer { git_diff_free(diff) }
+    let changes = (0..<git_diff_num_deltas(diff)).compactMap { position -> (path: String, status: String)? in
+      guard let delta = git_diff_get_delta(diff, position)?.pointee else { return nil }
+      return (String(cString: delta.new_file.path), DiffReader.statusWord(delta.status))
+    }
+    var restored = Restored(checkpoint: info(name: name, commit: commit), backup: nil, changes: changes)
+    if changes.isEmpty { return restored }
+    restored.backup = try commitCheckpoint(repo, name: autoName(repo), message: "The work tree before restoring \(name).", tree: &currentID)
     var options = git_checkout_options()
     try Git.call("git_checkout_options_init") { git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)) }
     options.checkout_strategy =
@@ -183,10 +218,21 @@ enum RefWriter {
     // The baseline is the tree itself, so every path of the work tree not in it counts as untracked (and goes).
     options.baseline = tree
     try Git.call("git_checkout_tree") { git_checkout_tree(repo, tree, &options) }
-    return info(name: name, commit: commit)
+    return restored
+  }
+
+  /// Refuses a checkpoint name that names none, saying where the names are.
+  static func requireCheckpoint(_ repo: OpaquePointer, _ name: String) throws(GitError) {
+    var id = git_oid()
+    guard git_reference_name_to_id(&id, repo, checkpointPrefix + name) == 0 else {
+      git_error_clear()
+      throw GitError(
+        ToolError(.notFound, "No checkpoint named \(name)", hint: "git_checkpoint {\"action\": \"list\"} shows the checkpoints there are.", details: ["name": .string(name)]))
+    }
   }
 
   static func deleteCheckpoint(_ repo: OpaquePointer, name: String) throws(GitError) -> String {
+    try requireCheckpoint(repo, name)
     let reference = try Git.make("git_reference_lookup") { git_reference_lookup(&$0, repo, checkpointPrefix + name) }
     defer { git_reference_free(reference) }
     let sha = git_reference_target(reference).map { ObjectID($0).description } ?? ""

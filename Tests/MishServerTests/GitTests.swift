@@ -206,7 +206,11 @@ struct GitTests {
     #expect(after == before, "the work tree differs after restore: \(after.filter { before[$0.key] != $0.value }.keys.sorted()) \(before.keys.filter { after[$0] == nil }.sorted())")
     #expect(try git(["ls-files", "--stage"], in: root.path) == indexBefore, "the index changed")
     #expect(try git(["rev-parse", "HEAD"], in: root.path) == headBefore)
-    #expect(try git(["for-each-ref", "--format=%(refname)", "refs/mish/checkpoints/"], in: root.path) == "refs/mish/checkpoints/before-mess\n")
+    // The work tree restore replaced is kept as a checkpoint of its own, named in the answer.
+    let backup = restored["structuredContent"]?["backup"]?["name"]?.stringValue ?? "(none)"
+    #expect(
+      try git(["for-each-ref", "--format=%(refname)", "refs/mish/checkpoints/"], in: root.path)
+        == "refs/mish/checkpoints/before-mess\nrefs/mish/checkpoints/\(backup)\n")
   }
 
   /// The status cache (inotify-driven, incremental) against the CLI after each of a seeded series of changes: edits,
@@ -333,5 +337,150 @@ struct GitTests {
     let result = try server.callTool("git_status", [:])
     #expect(result["structuredContent"]?["error"]?["code"]?.stringValue == "not_a_repository")
     #expect(result["structuredContent"]?["error"]?["hint"]?.stringValue?.contains("git") == true)
+  }
+
+  /// git refuses a path that names nothing ("did not match any files"); so must git_add, git_restore and
+  /// git_commit's paths, or a typo would look like success. Ignored files get their own code and a way through.
+  @Test func pathsThatMatchNothingAreRefused() throws {
+    let root = try TempDir("git")
+    defer { root.remove() }
+    try git(["init", "-q"], in: root.path)
+    try root.write("a.txt", "a\n")
+    try root.write("gone.txt", "gone\n")
+    try root.write(".gitignore", "*.log\n")
+    try git(["add", "-A"], in: root.path)
+    try git(["-c", "user.name=T", "-c", "user.email=t@e", "commit", "-qm", "base"], in: root.path)
+    try root.write("a.txt", "a changed\n")
+    try root.write("new.txt", "new\n")
+    try root.write("debug.log", "log\n")
+    unlink(root.at("gone.txt"))
+    let server = try LiveServer(root: root.path)
+    defer { server.kill() }
+    func code(_ tool: String, _ arguments: JSONObject) throws -> String? {
+      try server.callTool(tool, .object(arguments))["structuredContent"]?["error"]?["code"]?.stringValue
+    }
+    #expect(try code("git_add", ["paths": ["a.txt", "typo.txt"]]) == "not_found")
+    #expect(try git(["diff", "--cached", "--name-only"], in: root.path).isEmpty, "nothing is staged when one path names nothing")
+    #expect(try code("git_commit", ["message": "m", "paths": ["typo.txt"], "author": ["name": "A", "email": "a@e"]]) == "not_found")
+    #expect(try code("git_restore", ["paths": ["typo.txt"]]) == "not_found")
+    #expect(try code("git_restore", ["paths": ["new.txt"]]) == "not_found", "an untracked file is not in the index (git restore says so too)")
+    #expect(try code("git_restore", ["paths": ["typo.txt"], "staged": true]) == "not_found")
+    // What does exist still works: a deleted file, a directory-less glob, a tracked file restored from HEAD.
+    #expect(try code("git_add", ["paths": ["gone.txt"]]) == nil)
+    #expect(try code("git_add", ["paths": ["*.txt"]]) == nil)
+    #expect(try git(["diff", "--cached", "--name-status"], in: root.path) == "M\ta.txt\nD\tgone.txt\nA\tnew.txt\n")
+    #expect(try code("git_restore", ["paths": ["gone.txt"], "staged": true]) == nil)
+    // An ignored file: refused with its own code and a hint naming force, which then stages it.
+    let ignored = try server.callTool("git_add", ["paths": ["debug.log"]])["structuredContent"]?["error"] ?? .null
+    #expect(ignored["code"]?.stringValue == "ignored", "\(ignored)")
+    #expect(ignored["hint"]?.stringValue?.contains("force") == true)
+    #expect(try code("git_add", ["paths": ["debug.log"], "force": true]) == nil)
+    #expect(try git(["diff", "--cached", "--name-only", "--", "debug.log"], in: root.path) == "debug.log\n")
+  }
+
+  /// From an unborn HEAD (a new orphan branch) every other branch has commits HEAD lacks: deleting one needs force,
+  /// as git branch -d says.
+  @Test func deletingABranchFromAnUnbornHeadNeedsForce() throws {
+    let root = try TempDir("git")
+    defer { root.remove() }
+    try git(["init", "-q", "-b", "main"], in: root.path)
+    try root.write("a.txt", "a\n")
+    try git(["add", "-A"], in: root.path)
+    try git(["-c", "user.name=T", "-c", "user.email=t@e", "commit", "-qm", "base"], in: root.path)
+    try git(["checkout", "-q", "--orphan", "fresh"], in: root.path)
+    let server = try LiveServer(root: root.path)
+    defer { server.kill() }
+    let refused = try server.callTool("git_branch", ["action": "delete", "name": "main"])
+    #expect(refused["structuredContent"]?["error"]?["code"]?.stringValue == "not_merged", "\(refused.compact)")
+    #expect(try git(["branch", "--list", "main"], in: root.path).contains("main"))
+    let forced = try server.callTool("git_branch", ["action": "delete", "name": "main", "force": true])
+    #expect(forced["isError"]?.boolValue != true, "\(forced.compact)")
+    #expect(try git(["branch", "--list", "main"], in: root.path).isEmpty)
+  }
+
+  /// Restoring a checkpoint removes files written since (untracked ones included): it must say what it changed and
+  /// keep the replaced work tree as a checkpoint, so restoring that one undoes it.
+  @Test func checkpointRestoreKeepsWhatItReplaces() throws {
+    let root = try TempDir("git")
+    defer { root.remove() }
+    try git(["init", "-q"], in: root.path)
+    try root.write("a.txt", "a\n")
+    try git(["add", "-A"], in: root.path)
+    try git(["-c", "user.name=T", "-c", "user.email=t@e", "commit", "-qm", "base"], in: root.path)
+    let server = try LiveServer(root: root.path)
+    defer { server.kill() }
+    _ = try server.callTool("git_checkpoint", ["action": "create", "name": "start"])
+    try root.write("a.txt", "a edited\n")
+    try root.write("notes/new.txt", "hours of work\n")
+    let before = workTree(root)
+    let restored = try server.callTool("git_checkpoint", ["action": "restore", "name": "start"])["structuredContent"] ?? .null
+    #expect(root.read("a.txt") == "a\n")
+    #expect(access(root.at("notes/new.txt"), F_OK) != 0)
+    let changes = Set((restored["changes"]?.arrayValue ?? []).map { "\($0["status"]?.stringValue ?? "") \($0["path"]?.stringValue ?? "")" })
+    #expect(changes == ["modified a.txt", "deleted notes/new.txt"], "\(restored)")
+    let backup = try #require(restored["backup"]?["name"]?.stringValue, "\(restored)")
+    let undone = try server.callTool("git_checkpoint", ["action": "restore", "name": .string(backup)])
+    #expect(undone["isError"]?.boolValue != true, "\(undone.compact)")
+    #expect(workTree(root) == before, "restoring the backup brings back what the restore replaced")
+    // Restoring onto an identical work tree changes nothing and keeps no backup.
+    let same = try server.callTool("git_checkpoint", ["action": "restore", "name": .string(backup)])["structuredContent"] ?? .null
+    #expect(same["backup"] == .null && same["changes"]?.arrayValue?.isEmpty == true, "\(same)")
+  }
+
+  /// A patch cut at max_bytes stays within it and ends on a whole line, or on a whole character for one long line;
+  /// never a U+FFFD from a split character.
+  @Test(arguments: [1024, 1025, 1026, 4097, 5000])
+  func diffCutsPatchesWithinMaxBytes(maxBytes: Int) throws {
+    let root = try TempDir("git")
+    defer { root.remove() }
+    try git(["init", "-q"], in: root.path)
+    try root.write("lines.txt", (0..<2000).map { "line \($0)\n" }.joined())
+    try root.write("wide.txt", String(repeating: "é", count: 3000) + "\n")
+    try git(["add", "-A"], in: root.path)
+    try git(["-c", "user.name=T", "-c", "user.email=t@e", "commit", "-qm", "base"], in: root.path)
+    try root.write("lines.txt", (0..<2000).map { "LINE \($0)\n" }.joined())
+    try root.write("wide.txt", String(repeating: "ü", count: 3000) + "\n")
+    let server = try LiveServer(root: root.path)
+    defer { server.kill() }
+    for path in ["lines.txt", "wide.txt"] {
+      let page = try server.callTool("git_diff", ["paths": [.string(path)], "max_bytes": .int(maxBytes)])["structuredContent"] ?? .null
+      let file = try #require(page["files"]?.arrayValue?.first, "\(page)")
+      let patch = file["patch"]?.stringValue ?? ""
+      #expect(file["patch_truncated"]?.boolValue == true)
+      #expect(patch.utf8.count <= maxBytes, "\(path): \(patch.utf8.count) bytes for max_bytes \(maxBytes)")
+      #expect(patch.utf8.count >= maxBytes / 2, "\(path): the cut keeps most of the room")
+      #expect(!patch.contains("\u{FFFD}"), "\(path): a character was split")
+      if path == "lines.txt" { #expect(patch.hasSuffix("\n")) }
+    }
+  }
+
+  /// Revisions that name nothing (or not a commit) are said with the revision and what to do; a new repository's
+  /// log is empty; a cursor that is not one is refused.
+  @Test func revisionErrorsNameTheRevision() throws {
+    let root = try TempDir("git")
+    defer { root.remove() }
+    try git(["init", "-q"], in: root.path)
+    let server = try LiveServer(root: root.path)
+    defer { server.kill() }
+    let emptyLog = try server.callTool("git_log", [:])
+    #expect(emptyLog["isError"]?.boolValue != true, "\(emptyLog.compact)")
+    #expect(emptyLog["structuredContent"]?["commits"]?.arrayValue?.isEmpty == true)
+    let unborn = try server.callTool("git_show", [:])["structuredContent"]?["error"] ?? .null
+    #expect(unborn["hint"]?.stringValue?.contains("git_commit") == true, "\(unborn)")
+    try root.write("a.txt", "a\n")
+    try git(["add", "-A"], in: root.path)
+    try git(["-c", "user.name=T", "-c", "user.email=t@e", "commit", "-qm", "base"], in: root.path)
+    let beyond = try server.callTool("git_diff", ["base": "HEAD~10"])["structuredContent"]?["error"] ?? .null
+    #expect(beyond["code"]?.stringValue == "not_found")
+    #expect(beyond["message"]?.stringValue?.contains("HEAD~10") == true, "\(beyond)")
+    let blob = try server.callTool("git_show", ["rev": "HEAD:a.txt"])["structuredContent"]?["error"] ?? .null
+    #expect(blob["code"]?.stringValue == "invalid_argument", "\(blob)")
+    let checkpoint = try server.callTool("git_checkpoint", ["action": "restore", "name": "nope"])["structuredContent"]?["error"] ?? .null
+    #expect(checkpoint["code"]?.stringValue == "not_found")
+    #expect(checkpoint["hint"]?.stringValue?.contains("list") == true, "\(checkpoint)")
+    for tool in ["git_log", "git_diff"] {
+      let cursor = try server.callTool(tool, ["cursor": "abc"])["structuredContent"]?["error"]?["code"]?.stringValue
+      #expect(cursor == "invalid_argument", "\(tool)")
+    }
   }
 }

@@ -29,6 +29,7 @@ extension GitTools {
         [
           "paths": .optional(pathsSchema),
           "all": .optional(Schema.boolean("Stage everything (needed when paths is empty).", default: false)),
+          "force": .optional(Schema.boolean("Stage named files even when .gitignore matches them (git add -f).", default: false)),
         ]),
       result: entriesResult,
       annotations: Annotations(readOnly: false, destructive: false, idempotent: true),
@@ -40,7 +41,7 @@ extension GitTools {
           throw ToolError(.invalidArgument, "No paths to stage", hint: "Pass paths, e.g. [\"src/app.py\"], or all: true for everything.")
         }
         return try session.run { _, repo throws(GitError) -> JSONValue in
-          try ChangeWriter.add(repo, paths: paths)
+          try ChangeWriter.add(repo, paths: paths, force: args.bool("force", default: false))
           return ["staged": .array(try stagedEntries(repo, []))]
         }
       })
@@ -214,7 +215,7 @@ extension GitTools {
   static func checkpoint(_ session: GitSession) -> OperationSpec {
     OperationSpec(
       name: "git/checkpoint", title: "Git checkpoints",
-      summary: "Snapshots of the whole work tree (tracked and untracked, not ignored) as commits on private refs (refs/mish/checkpoints/NAME), leaving the index and HEAD alone; restore brings the work tree back exactly.",
+      summary: "Snapshots of the whole work tree (tracked and untracked, not ignored) as commits on private refs (refs/mish/checkpoints/NAME), leaving the index and HEAD alone; restore brings the work tree back exactly, says which paths it changed, and first keeps the work tree it replaces as a checkpoint of its own (backup), so nothing is lost.",
       params: Schema.object(
         nil,
         [
@@ -230,6 +231,15 @@ extension GitTools {
               nil,
               of: Schema.object(nil, ["name": .required(Schema.string()), "sha": .required(Schema.string()), "time": .required(Schema.string()), "message": .required(Schema.string())]))),
           "sha": .optional(Schema.string("The checkpoint created, restored or deleted.")),
+          "backup": .optional(
+            Schema.nullable(
+              Schema.object(
+                "restore: the work tree as it was just before, kept as a checkpoint of its own (restore it to undo); null when nothing differed.",
+                ["name": .required(Schema.string()), "sha": .required(Schema.string())]))),
+          "changes": .optional(
+            Schema.array(
+              "restore: each path it changed in the work tree (added: brought back, deleted: removed, not in the checkpoint).",
+              of: Schema.object(nil, ["path": .required(Schema.string()), "status": .required(Schema.string(enum: ["added", "deleted", "modified", "typechange"]))]))),
         ]),
       annotations: Annotations(readOnly: false, destructive: true, idempotent: false),
       footprint: { _ in .barrier },
@@ -238,6 +248,11 @@ extension GitTools {
           "\($0["name"]?.stringValue ?? "") \($0["sha"]?.stringValue?.prefix(12) ?? "") \($0["time"]?.stringValue ?? "") \($0["message"]?.stringValue ?? "")"
         }
         if let sha = result["sha"]?.stringValue { lines.insert("checkpoint \(sha.prefix(12))", at: 0) }
+        if let changes = result["changes"]?.arrayValue {
+          let backup = result["backup"]?["name"]?.stringValue
+          let said = changes.isEmpty ? "restored: the work tree already matched" : "restored \(changes.count) paths; the work tree before is checkpoint \(backup ?? "")"
+          lines.insert(([said] + changes.map { "  \($0["status"]?.stringValue ?? "") \($0["path"]?.stringValue ?? "")" }).joined(separator: "\n"), at: 1)
+        }
         return lines.isEmpty ? "(no checkpoints)" : lines.joined(separator: "\n")
       },
       handler: .blocking { args, _ throws(ToolError) in
@@ -250,7 +265,11 @@ extension GitTools {
           var result = JSONObject()
           switch action {
           case "create": result["sha"] = .string(try RefWriter.createCheckpoint(repo, name: name, message: args.string("message")).sha)
-          case "restore": result["sha"] = .string(try RefWriter.restoreCheckpoint(repo, name: name!).sha)
+          case "restore":
+            let restored = try RefWriter.restoreCheckpoint(repo, name: name!)
+            result["sha"] = .string(restored.checkpoint.sha)
+            result["backup"] = restored.backup.map { ["name": .string($0.name), "sha": .string($0.sha)] } ?? .null
+            result["changes"] = .array(restored.changes.map { ["path": .string($0.path), "status": .string($0.status)] })
           case "delete": result["sha"] = .string(try RefWriter.deleteCheckpoint(repo, name: name!))
           default: break
           }

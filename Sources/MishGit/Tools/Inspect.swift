@@ -99,7 +99,7 @@ extension GitTools {
       annotations: .readOnly,
       render: renderPage,
       handler: .blocking { args, _ throws(ToolError) in
-        var request = diffRequest(args)
+        var request = try diffRequest(args)
         request.paths = try session.checkedPaths(args.strings("paths"), doing: "diff")
         let staged = args.bool("staged", default: false)
         switch (args.string("base"), args.string("target")) {
@@ -153,7 +153,7 @@ extension GitTools {
         var request = LogRequest()
         request.rev = args.string("rev") ?? "HEAD"
         request.maxCount = args.int("max_count") ?? 20
-        request.skip = args.string("cursor").flatMap(Int.init) ?? 0
+        request.skip = try cursor(args)
         request.paths = try session.checkedPaths(args.strings("paths"), doing: "inspect")
         let (commits, more) = try session.run { _, repo throws(GitError) in try HistoryReader.log(repo, request) }
         return [
@@ -176,7 +176,7 @@ extension GitTools {
         return head + "\n" + renderPage(result)
       },
       handler: .blocking { args, _ throws(ToolError) in
-        var request = diffRequest(args)
+        var request = try diffRequest(args)
         request.paths = try session.checkedPaths(args.strings("paths"), doing: "inspect")
         let (commit, page) = try session.run { _, repo throws(GitError) in
           try HistoryReader.show(repo, rev: args.string("rev") ?? "HEAD", diff: request)
