@@ -43,6 +43,13 @@ struct StreamCaptureTests {
     #expect(marker.contains("\(text.omittedBytes) bytes"))
   }
 
+  /// One long line cut in its middle said "0 of 1 lines omitted", which reads as nothing missing.
+  @Test func aCutInsideOneLineSaysSo() {
+    let text = capture([String(repeating: "x", count: 1000)], head: 10, tail: 10)
+    #expect(text.text == "xxxxxxxxxx\n[… 980 bytes from the middle of a line omitted; output_read has it all …]\nxxxxxxxxxx")
+    #expect(text.omittedBytes == 980 && text.lines == 1 && text.truncated)
+  }
+
   @Test func multibyteCharactersAreNeverSplit() {
     let text = capture([String(repeating: "é", count: 100)], head: 7, tail: 7)
     #expect(!text.text.contains("\u{FFFD}"))

@@ -89,7 +89,12 @@ public struct StreamCapture: Sendable {
     let omittedLines = newlines - shownNewlines
     var text = String(decoding: shownHead, as: UTF8.self)
     if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }
-    text += "[… \(omittedLines) of \(lines) lines (\(omitted) bytes) omitted; output_read has them all …]\n"
+    if omittedLines == 0 {
+      // The cut falls inside one line: head and tail show its two ends.
+      text += "[… \(omitted) bytes from the middle of a line omitted; output_read has it all …]\n"
+    } else {
+      text += "[… \(omittedLines) of \(lines) lines (\(omitted) bytes) omitted; output_read has them all …]\n"
+    }
     text += String(decoding: shownTail, as: UTF8.self)
     return CapturedText(text: text, bytes: bytes, lines: lines, truncated: true, omittedBytes: omitted)
   }
