@@ -155,7 +155,11 @@ enum ChangeWriter {
     if git_repository_head_unborn(repo) != 1 { parent = try HistoryReader.commit(repo, "HEAD") }
     defer { if let parent { git_commit_free(parent) } }
     let filesChanged = try changedFiles(repo, from: parent, to: tree)
-    if filesChanged == 0 && !allowEmpty {
+    // Concluding a merge (git merge stopped for conflicts): the merged commits are parents too, as git commit makes
+    // them; without them the merge would be lost from history. Its tree may equal HEAD's (a merge resolved as ours).
+    let merged = try mergeHeads(repo)
+    defer { merged.forEach { git_commit_free($0) } }
+    if filesChanged == 0 && !allowEmpty && merged.isEmpty {
       throw GitError(
         ToolError(
           "nothing_to_commit", "Nothing to commit: the index matches \(parent == nil ? "an empty tree" : "HEAD")",
@@ -170,11 +174,38 @@ enum ChangeWriter {
       throw GitError(ToolError(.invalidArgument, "The commit message is empty", hint: "Pass a message: a summary line, then a blank line and details."))
     }
     var commitID = git_oid()
-    var parents: [OpaquePointer?] = parent.map { [$0] } ?? []
+    var parents: [OpaquePointer?] = (parent.map { [$0] } ?? []) + merged.map { $0 }
     try Git.call("git_commit_create") {
       git_commit_create(&commitID, repo, "HEAD", signature, signature, nil, cleaned.ptr, tree, parents.count, &parents)
     }
+    // The merge is concluded: MERGE_HEAD and MERGE_MSG go, as after git commit.
+    if !merged.isEmpty { try Git.call("git_repository_state_cleanup") { git_repository_state_cleanup(repo) } }
     return (ObjectID(commitID).description, filesChanged)
+  }
+
+  /// The commits of MERGE_HEAD while a merge is in progress (none otherwise), owned by the caller.
+  static func mergeHeads(_ repo: OpaquePointer) throws(GitError) -> [OpaquePointer] {
+    guard git_repository_state(repo) == Int32(GIT_REPOSITORY_STATE_MERGE.rawValue) else { return [] }
+    var ids: [git_oid] = []
+    let rc = withUnsafeMutablePointer(to: &ids) { pointer in
+      git_repository_mergehead_foreach(
+        repo, { oid, payload in
+          guard let oid, let payload else { return -1 }
+          payload.assumingMemoryBound(to: [git_oid].self).pointee.append(oid.pointee)
+          return 0
+        }, pointer)
+    }
+    if rc < 0 { throw Git.lastError("git_repository_mergehead_foreach", rc) }
+    var commits: [OpaquePointer] = []
+    for var id in ids {
+      do throws(GitError) {
+        commits.append(try Git.make("git_commit_lookup") { git_commit_lookup(&$0, repo, &id) })
+      } catch {
+        commits.forEach { git_commit_free($0) }
+        throw error
+      }
+    }
+    return commits
   }
 
   /// How many files differ between a commit's tree (nil: the empty tree) and `tree`.

@@ -483,4 +483,35 @@ struct GitTests {
       #expect(cursor == "invalid_argument", "\(tool)")
     }
   }
+
+  /// git merge stopped for conflicts, the agent resolves and commits with git_commit: the commit concludes the merge
+  /// (both parents, MERGE_HEAD gone), as git commit does, even when the resolution keeps HEAD's tree.
+  @Test(arguments: ["resolved\n", "ours\n"])
+  func commitConcludesAMergeInProgress(resolution: String) throws {
+    let root = try TempDir("git")
+    defer { root.remove() }
+    let path = root.path
+    try git(["init", "-q", "-b", "main"], in: path)
+    try git(["config", "user.name", "T"], in: path)
+    try git(["config", "user.email", "t@e"], in: path)
+    try root.write("c.txt", "base\n")
+    try git(["add", "-A"], in: path)
+    try git(["commit", "-qm", "base"], in: path)
+    try git(["checkout", "-qb", "other"], in: path)
+    try root.write("c.txt", "theirs\n")
+    try git(["commit", "-qam", "theirs"], in: path)
+    try git(["checkout", "-q", "main"], in: path)
+    try root.write("c.txt", "ours\n")
+    try git(["commit", "-qam", "ours"], in: path)
+    try git(["merge", "-q", "other"], in: path, allowFailure: true)
+    try root.write("c.txt", resolution)
+    let server = try LiveServer(root: path)
+    defer { server.kill() }
+    let commit = try server.callTool("git_commit", ["message": "merge other", "paths": ["c.txt"]])
+    #expect(commit["isError"]?.boolValue != true, "\(commit.compact)")
+    let parents = try git(["log", "-1", "--format=%P"], in: path).split(separator: " ").count
+    #expect(parents == 2, "a merge commit has both parents")
+    #expect(access(root.at(".git/MERGE_HEAD"), F_OK) != 0, "the merge is concluded")
+    #expect(try git(["branch", "--merged", "main", "--list", "other"], in: path).contains("other"))
+  }
 }
