@@ -205,6 +205,13 @@ final class ExecTests {
       #expect(refused["structuredContent"]?["error"]?["code"]?.stringValue == "invalid_argument", "\(arguments.compact): \(refused.compact)")
       #expect(refused["structuredContent"]?["error"]?["hint"]?.stringValue?.isEmpty == false)
     }
+    for (tool, arguments): (String, JSONValue) in [
+      ("test_run", ["runner": "command", "command": "true\u{0}; false"]), ("test_run", ["runner": "pytest", "filter": "a\u{0}b"]),
+      ("build_run", ["command": "make\u{0} all"]),
+    ] {
+      let refused = try server.callTool(tool, arguments)
+      #expect(refused["structuredContent"]?["error"]?["code"]?.stringValue == "invalid_argument", "\(tool) \(arguments.compact): \(refused.compact)")
+    }
     let fine = try run(["argv": ["sh", "-c", "echo \"$X\""], "env": ["X": "a=b"]])
     #expect(fine["stdout"]?["text"]?.stringValue == "a=b\n")
   }

@@ -38,6 +38,7 @@ extension ExecTools {
         let profile = try chosenProfile(args, default: "test", engine: engine)
         let argv: [String]
         if let command = args.string("command") {
+          try checkNoNUL(command, field: "command")
           argv = [shell, "-c", command]
         } else {
           let (runner, makeTarget) = try chooseRunner(Args([:]), workspace: engine.workspace)

@@ -115,6 +115,15 @@ extension ExecTools {
     }
   }
 
+  /// The same refusal for a string parameter that becomes part of a command line (test_run's command and filter,
+  /// build_run's command).
+  static func checkNoNUL(_ value: String?, field: String) throws(ToolError) {
+    guard let value, value.utf8.contains(0) else { return }
+    throw ToolError(
+      .invalidArgument, "\(field) contains a NUL byte",
+      hint: "A command line cannot hold NUL bytes (its words are C strings); remove it.")
+  }
+
   static func shellQuoted(_ word: String) -> String {
     let plain = word.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0) }
     return plain && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"

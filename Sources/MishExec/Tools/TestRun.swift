@@ -105,6 +105,8 @@ extension ExecTools {
         let profile = try chosenProfile(args, default: "test", engine: engine)
         let (runner, makeTarget) = try chooseRunner(args, workspace: engine.workspace)
         let command = args.string("command")
+        try checkNoNUL(command, field: "command")
+        try checkNoNUL(args.string("filter"), field: "filter")
         if runner == .command && command == nil {
           throw ToolError(.invalidArgument, "runner command needs a command", hint: "Pass command, e.g. \"./run-tests.sh\", which writes JUnit XML or TAP to $MISH_REPORT_DIR or TAP to stdout.")
         }
