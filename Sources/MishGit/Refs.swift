@@ -23,6 +23,33 @@ public struct CheckpointInfo: Sendable, Equatable {
   public var json: JSONValue { ["name": .string(name), "sha": .string(sha), "time": .string(time), "message": .string(message)] }
 }
 
+/// Where a work tree's checkpoints are. Linked worktrees (the hub's sessions) share their repository's refs, so each
+/// keeps its own, apart: refs/mish/checkpoints/main/NAME for the main work tree and
+/// refs/mish/checkpoints/worktrees/ID/NAME for a linked one (ID as in .git/worktrees/ID). Otherwise sessions would
+/// list, number and restore one another's.
+public enum CheckpointRefs {
+  /// The prefix for the main work tree (nil) or the linked worktree `worktreeID`.
+  public static func prefix(worktreeID: String?) -> String {
+    guard let worktreeID else { return "refs/mish/checkpoints/main/" }
+    return "refs/mish/checkpoints/worktrees/\(refComponent(worktreeID))/"
+  }
+
+  /// `text` as one valid ref name component: bytes other than letters, digits, '-' and '_' are written %XX.
+  static func refComponent(_ text: String) -> String {
+    var out = ""
+    for byte in text.utf8 {
+      let plain = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x2D || byte == 0x5F
+      if plain {
+        out.unicodeScalars.append(Unicode.Scalar(byte))
+      } else {
+        out += byte < 0x10 ? "%0" : "%"
+        out += String(byte, radix: 16, uppercase: true)
+      }
+    }
+    return out.isEmpty ? "%" : out
+  }
+}
+
 /// Branches and checkpoints: refs created, listed and deleted through libgit2.
 enum RefWriter {
   static func branches(_ repo: OpaquePointer) throws(GitError) -> [BranchInfo] {
@@ -89,7 +116,10 @@ enum RefWriter {
 
   // MARK: - Checkpoints
 
-  static let checkpointPrefix = "refs/mish/checkpoints/"
+  static func checkpointPrefix(_ repo: OpaquePointer) -> String {
+    guard git_repository_is_worktree(repo) == 1, let gitDir = git_repository_path(repo) else { return CheckpointRefs.prefix(worktreeID: nil) }
+    return CheckpointRefs.prefix(worktreeID: String(cString: gitDir).split(separator: "/").last.map(String.init) ?? "")
+  }
 
   /// A snapshot of the whole work tree — tracked and untracked files, not ignored ones — as a commit on a private
   /// ref, parented on HEAD. The index and HEAD are left as they were.
@@ -118,7 +148,7 @@ enum RefWriter {
   }
 
   static func commitCheckpoint(_ repo: OpaquePointer, name: String, message: String?, tree treeID: inout git_oid) throws(GitError) -> CheckpointInfo {
-    let refName = checkpointPrefix + name
+    let refName = checkpointPrefix(repo) + name
     var valid: Int32 = 0
     try Git.call("git_reference_name_is_valid") { git_reference_name_is_valid(&valid, refName) }
     guard valid == 1 else {
@@ -164,15 +194,16 @@ enum RefWriter {
   }
 
   static func checkpoints(_ repo: OpaquePointer) throws(GitError) -> [CheckpointInfo] {
+    let prefix = checkpointPrefix(repo)
     let iterator = try Git.make("git_reference_iterator_glob_new") {
-      git_reference_iterator_glob_new(&$0, repo, checkpointPrefix + "*")
+      git_reference_iterator_glob_new(&$0, repo, prefix + "*")
     }
     defer { git_reference_iterator_free(iterator) }
     var result: [CheckpointInfo] = []
     var reference: OpaquePointer?
     while git_reference_next(&reference, iterator) == 0, let ref = reference {
       defer { git_reference_free(ref) }
-      let name = String(String(cString: git_reference_name(ref)).dropFirst(checkpointPrefix.count))
+      let name = String(String(cString: git_reference_name(ref)).dropFirst(prefix.count))
       var object: OpaquePointer?
       guard git_reference_peel(&object, ref, GIT_OBJECT_COMMIT) == 0, let object else { continue }
       defer { git_object_free(object) }
@@ -195,7 +226,7 @@ enum RefWriter {
   /// written since (untracked ones too, which the restore removes) can still be brought back.
   static func restoreCheckpoint(_ repo: OpaquePointer, name: String) throws(GitError) -> Restored {
     try requireCheckpoint(repo, name)
-    let commit = try HistoryReader.commit(repo, checkpointPrefix + name)
+    let commit = try HistoryReader.commit(repo, checkpointPrefix(repo) + name)
     defer { git_commit_free(commit) }
     let tree = try Git.make("git_commit_tree") { git_commit_tree(&$0, commit) }
     defer { git_tree_free(tree) }
@@ -224,7 +255,7 @@ enum RefWriter {
   /// Refuses a checkpoint name that names none, saying where the names are.
   static func requireCheckpoint(_ repo: OpaquePointer, _ name: String) throws(GitError) {
     var id = git_oid()
-    guard git_reference_name_to_id(&id, repo, checkpointPrefix + name) == 0 else {
+    guard git_reference_name_to_id(&id, repo, checkpointPrefix(repo) + name) == 0 else {
       git_error_clear()
       throw GitError(
         ToolError(.notFound, "No checkpoint named \(name)", hint: "git_checkpoint {\"action\": \"list\"} shows the checkpoints there are.", details: ["name": .string(name)]))
@@ -233,7 +264,7 @@ enum RefWriter {
 
   static func deleteCheckpoint(_ repo: OpaquePointer, name: String) throws(GitError) -> String {
     try requireCheckpoint(repo, name)
-    let reference = try Git.make("git_reference_lookup") { git_reference_lookup(&$0, repo, checkpointPrefix + name) }
+    let reference = try Git.make("git_reference_lookup") { git_reference_lookup(&$0, repo, checkpointPrefix(repo) + name) }
     defer { git_reference_free(reference) }
     let sha = git_reference_target(reference).map { ObjectID($0).description } ?? ""
     try Git.call("git_reference_delete") { git_reference_delete(reference) }

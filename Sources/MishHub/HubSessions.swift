@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import MishGit
 import MishJSON
 import MishRPC
 import Synchronization
@@ -49,7 +50,10 @@ extension Hub {
   func removeWorktree(_ path: String) throws(GitCLI.Failure) {
     let trash = "\(stateDirectory)/trash/\((path as NSString).lastPathComponent)-\(UInt32.random(in: 0..<UInt32.max))"
     try? FileManager.default.createDirectory(atPath: stateDirectory + "/trash", withIntermediateDirectories: true)
+    let checkpoints = checkpointRefs(ofWorktreeAt: path)
     try worktreeAdmin { () throws(GitCLI.Failure) in
+      // Its checkpoints go with it: a later worktree may get the same ID, and its session would find them.
+      for ref in checkpoints { _ = try? git.runRetryingLocks(["update-ref", "-d", ref]) }
       _ = try? git.run(["worktree", "unlock", path])
       if rename(path, trash) == 0 || errno == ENOENT {
         _ = try git.runRetryingLocks(["worktree", "prune"])
@@ -58,6 +62,15 @@ extension Hub {
       }
     }
     emptyTrash()
+  }
+
+  /// The checkpoint refs the worktree at `path` keeps (its ID is the last part of the gitdir its .git file names).
+  func checkpointRefs(ofWorktreeAt path: String) -> [String] {
+    guard let link = try? String(contentsOfFile: path + "/.git", encoding: .utf8), link.hasPrefix("gitdir: "),
+      let id = link.dropFirst(8).trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "/").last
+    else { return [] }
+    let refs = (try? git.run(["for-each-ref", "--format=%(refname)", CheckpointRefs.prefix(worktreeID: String(id))])) ?? ""
+    return refs.split(separator: "\n").map(String.init)
   }
 
   /// Deletes what removed worktrees left in .mish/trash, in the background, one deletion at a time (two at once

@@ -210,7 +210,7 @@ struct GitTests {
     let backup = restored["structuredContent"]?["backup"]?["name"]?.stringValue ?? "(none)"
     #expect(
       try git(["for-each-ref", "--format=%(refname)", "refs/mish/checkpoints/"], in: root.path)
-        == "refs/mish/checkpoints/before-mess\nrefs/mish/checkpoints/\(backup)\n")
+        == "refs/mish/checkpoints/main/before-mess\nrefs/mish/checkpoints/main/\(backup)\n")
   }
 
   /// The status cache (inotify-driven, incremental) against the CLI after each of a seeded series of changes: edits,
@@ -299,6 +299,43 @@ struct GitTests {
     #expect(try git(["log", "--format=%s", "-1", "HEAD"], in: parent.at("main-repo")) == "base\n", "the main worktree's branch is untouched")
     let checkpoint = try server.callTool("git_checkpoint", ["action": "create"])
     #expect(checkpoint["isError"]?.boolValue != true, "\(checkpoint.compact)")
+  }
+
+  /// Sessions are linked worktrees of one repository, whose refs they share: each sees, numbers and restores only
+  /// its own checkpoints (before, a session listed the others' and could restore one over its own work tree).
+  @Test func checkpointsBelongToTheirWorktree() throws {
+    let parent = try TempDir("git")
+    defer { parent.remove() }
+    try git(["init", "-q", "main-repo"], in: parent.path)
+    try parent.write("main-repo/a.txt", "a\n")
+    try git(["add", "-A"], in: parent.at("main-repo"))
+    try git(["commit", "-qm", "base"], in: parent.at("main-repo"))
+    var servers: [LiveServer] = []
+    defer { servers.forEach { $0.kill() } }
+    for name in ["s1", "s.2"] {
+      try git(["worktree", "add", "-q", "-b", "mish/\(name)", "../\(name)"], in: parent.at("main-repo"))
+      try parent.write("\(name)/mine.txt", "written by \(name)\n")
+      servers.append(try LiveServer(root: parent.at(name)))
+    }
+    servers.append(try LiveServer(root: parent.at("main-repo")))
+    for server in servers {
+      let created = try server.callTool("git_checkpoint", ["action": "create"])["structuredContent"] ?? .null
+      #expect(created["checkpoints"]?.arrayValue?.map { $0["name"]?.stringValue ?? "" } == ["cp-1"], "\(created.compact)")
+      let named = try server.callTool("git_checkpoint", ["action": "create", "name": "same-name"])
+      #expect(named["isError"]?.boolValue != true, "\(named.compact)")
+    }
+    // s1 restores its own cp-1 after a change: its file comes back, the other work trees are untouched.
+    try parent.write("s1/mine.txt", "changed\n")
+    let restored = try servers[0].callTool("git_checkpoint", ["action": "restore", "name": "cp-1"])
+    #expect(restored["isError"]?.boolValue != true, "\(restored.compact)")
+    #expect(try String(contentsOfFile: parent.at("s1/mine.txt"), encoding: .utf8) == "written by s1\n")
+    #expect(!FileManager.default.fileExists(atPath: parent.at("s1/s.2")))
+    let listed = try servers[1].callTool("git_checkpoint", ["action": "list"])["structuredContent"] ?? .null
+    #expect(listed["checkpoints"]?.arrayValue?.map { $0["name"]?.stringValue ?? "" }.sorted() == ["cp-1", "same-name"])
+    #expect(
+      try git(["for-each-ref", "--format=%(refname)", "refs/mish/checkpoints/"], in: parent.at("main-repo")).split(separator: "\n").count == 7,
+      "three checkpoints of s1 (one the restore's backup), two each of s.2 and main")
+    #expect(try git(["for-each-ref", "--format=%(refname)", "refs/mish/checkpoints/worktrees/s%2E2/"], in: parent.at("main-repo")).contains("/same-name"))
   }
 
   /// git_diff pages by max_bytes: following next_cursor yields every file once, in order, with the same totals.

@@ -115,10 +115,16 @@ final class HubTests {
     let woken = try hub.reply(to: 7001, timeout: 5)
     #expect(woken["result"]?["events"]?.arrayValue?.isEmpty == false, "\(woken)")
 
-    // A killed session's clean worktree is reclaimed; its branch stays.
+    // Each session has checkpoints of its own.
+    _ = try sessionCall(hub, first, "git/checkpoint", ["action": "create", "name": "mine"])
+    let others = try sessionCall(hub, second, "git/checkpoint", ["action": "list"])
+    #expect(others["checkpoints"]?.arrayValue?.isEmpty == true, "\(others)")
+
+    // A killed session's clean worktree is reclaimed, with its checkpoints; its branch stays.
     let killed = try ok(hub, "hub/kill", ["session_id": .string(first)])
     #expect(killed["worktree_kept"]?.boolValue == false)
     #expect(!FileManager.default.fileExists(atPath: worktree))
+    #expect(try git(["for-each-ref", "refs/mish/checkpoints/"], in: repository.path).trimmed.isEmpty)
     #expect(try git(["rev-parse", "mish/\(first)"], in: repository.path).trimmed == sha)
     let gone = try refused(hub, "hub/call", ["session_id": .string(first), "method": "fs/read", "params": ["path": "README.md"]])
     #expect(gone["code"]?.stringValue == "session_ended")

@@ -215,7 +215,7 @@ extension GitTools {
   static func checkpoint(_ session: GitSession) -> OperationSpec {
     OperationSpec(
       name: "git/checkpoint", title: "Git checkpoints",
-      summary: "Snapshots of the whole work tree (tracked and untracked, not ignored) as commits on private refs (refs/mish/checkpoints/NAME), leaving the index and HEAD alone; restore brings the work tree back exactly, says which paths it changed, and first keeps the work tree it replaces as a checkpoint of its own (backup), so nothing is lost.",
+      summary: "Snapshots of the whole work tree (tracked and untracked, not ignored) as commits on private refs of this work tree's own (refs/mish/checkpoints/main/NAME, or worktrees/ID/NAME in a linked worktree: sessions of one repository do not see one another's), leaving the index and HEAD alone; restore brings the work tree back exactly, says which paths it changed, and first keeps the work tree it replaces as a checkpoint of its own (backup), so nothing is lost.",
       params: Schema.object(
         nil,
         [
