@@ -16,9 +16,9 @@
 ///   path with a source-file extension.
 /// - Linker errors that carry `path:line:` (gcc/ld.bfd with debug info: `main.c:2: undefined reference to ...`);
 ///   linker errors with only a section offset (`main.c:(.text+0x1a)`) carry no line and are skipped.
-/// - Python: a traceback's last `File "path", line N` frame followed by an exception line (`SyntaxError: ...`), as
-///   py_compile, compileall and pytest collection errors print it (pytest's `E   ` prefix included); and warnings
-///   printed as `path.py:N: SomethingWarning: message`.
+/// - Python: a traceback's last `File "path", line N` frame (or pytest's short `path.py:N: in name`) followed by an
+///   exception line (`SyntaxError: ...`), as py_compile, compileall and pytest collection errors print it (pytest's
+///   `E   ` prefix included); and warnings printed as `path.py:N: SomethingWarning: message`.
 ///
 /// Entries with no line (or line 0, which tools use for "no location") are skipped: a diagnostic points somewhere.
 /// Order of appearance is kept and exact duplicates (swift build prints a file's errors once for emit-module and
@@ -198,7 +198,7 @@ private struct DiagnosticScanner {
   private mutating func feedPython(_ line: [UInt8]) -> Bool {
     // pytest quotes the traceback of a collection error with an `E   ` prefix.
     let body = line.starts(with: Array("E   ".utf8)) ? Array(line.dropFirst(4)) : line
-    if let parsed = pythonFrame(body) {
+    if let parsed = pythonFrame(body) ?? pytestFrame(line) {
       if !parsed.file.hasPrefix("<") { frame = parsed }
       inTraceback = true
       return true
@@ -225,6 +225,20 @@ private struct DiagnosticScanner {
     guard let (number, end) = parseNumber(line, at: markerAt + marker.count) else { return nil }
     guard end == line.count || line[end] == UInt8(ascii: ",") else { return nil }
     return Frame(file: text(line[fileStart..<markerAt]), line: number)
+  }
+
+  /// pytest's short frame, as it prints the traceback of a module that failed to import:
+  /// `tests/test_x.py:1: in <module>` (or `<frozen importlib._bootstrap>:1204: in _gcd_import`).
+  private func pytestFrame(_ line: [UInt8]) -> Frame? {
+    guard let markerAt = find(Array(": in ".utf8), in: line, from: 0) else { return nil }
+    var digitsStart = markerAt
+    while digitsStart > 0, isDigit(line[digitsStart - 1]) { digitsStart -= 1 }
+    guard digitsStart < markerAt, digitsStart > 1, line[digitsStart - 1] == UInt8(ascii: ":"),
+      let (number, _) = parseNumber(line, at: digitsStart)
+    else { return nil }
+    let file = line[..<(digitsStart - 1)]
+    guard file.first == UInt8(ascii: "<") || (file.count > 3 && file.suffix(3).elementsEqual(".py".utf8)) else { return nil }
+    return Frame(file: text(file), line: number)
   }
 
   /// `SyntaxError: invalid syntax`, `pkg.errors.Failure: why`, a bare `KeyboardInterrupt`: a dotted name whose last

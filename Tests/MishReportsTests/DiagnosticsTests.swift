@@ -436,6 +436,25 @@ let diagnosticsSamples: [DiagnosticsSample] = [
     expected: [diag("/tmp/diagcap/py/tests/test_b.py", 1, nil, .error, "SyntaxError: invalid syntax")]
   ),
   DiagnosticsSample(
+    label: "pytest collection error of a module that imports a missing one: short frames (captured)",
+    log: """
+      _______________________ ERROR collecting tests/test_i.py _______________________
+      ImportError while importing test module '/tmp/tr/pyimp/tests/test_i.py'.
+      Hint: make sure your test modules/packages have valid Python names.
+      Traceback:
+      /root/.pyenv/versions/3.11.7/lib/python3.11/importlib/__init__.py:126: in import_module
+          return _bootstrap._gcd_import(name[level:], package, level)
+                 ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+      tests/test_i.py:1: in <module>
+          import nonexistent_mod
+      E   ModuleNotFoundError: No module named 'nonexistent_mod'
+      =========================== short test summary info ============================
+      ERROR tests/test_i.py
+      !!!!!!!!!!!!!!!!!!!! Interrupted: 1 error during collection !!!!!!!!!!!!!!!!!!!!
+      """,
+    expected: [diag("tests/test_i.py", 1, nil, .error, "ModuleNotFoundError: No module named 'nonexistent_mod'")]
+  ),
+  DiagnosticsSample(
     label: "python warning (captured with -W always)",
     log: #"""
       pkg/warn.py:2: DeprecationWarning: invalid escape sequence '\d'
