@@ -341,7 +341,7 @@ extension Runner {
   /// XCTest report lacks what its console says (`withXCTestConsole`). node's test runner reports a test file that
   /// failed to load (a syntax error in it or in a module it requires) as one failing "test" named after the file,
   /// with the error only in its output: when every failure is such a file, the run is a build failure, with the
-  /// JavaScript errors as diagnostics.
+  /// JavaScript errors as diagnostics. A file whose process was killed by a signal stays a failure (a crash).
   public func interpreted(_ report: ParsedReport, output: String) -> (report: ParsedReport, diagnostics: [Diagnostic]) {
     if self == .pytest && report.buildFailed {
       // A module that failed to import is reported as a "test" named after the module: not a test.
@@ -355,8 +355,10 @@ extension Runner {
     // With --test-name-pattern, node lists every other test as skipped; those were not asked for.
     report.cases.removeAll { $0.status == .skipped && $0.message == "test name does not match pattern" }
     let scriptSuffixes = [".js", ".mjs", ".cjs", ".ts", ".mts", ".cts"]
+    // A file whose process a signal killed did load: that is a crash, reported as the file's failure.
     func isLoadFailure(_ test: TestCase) -> Bool {
       test.status == .failed && test.suite.isEmpty && test.name.hasPrefix("/") && scriptSuffixes.contains { test.name.hasSuffix($0) }
+        && !(test.message ?? "").hasPrefix("killed by SIG")
     }
     let failures = report.cases.filter { $0.status == .failed }
     guard !failures.isEmpty, failures.allSatisfy(isLoadFailure) else { return (report, []) }

@@ -328,6 +328,11 @@ private struct TAPStreamReader {
       testCase.line = failedAt.line
     }
     testCase.message = ReportExcerpt.message(error.isEmpty ? comments : error)
+    // node runs each test file in a process of its own and reports one a signal killed (a crash in native code,
+    // an abort) as a failing test named after the file, whose error is only 'test failed': say what killed it.
+    if let signal = diagnostics["signal"].map(ReportExcerpt.trimmed), signal.hasPrefix("SIG") {
+      testCase.message = "killed by \(signal)" + (error.isEmpty || error == "test failed" ? "" : ": " + testCase.message!)
+    }
     // With a stack, error and stack say it all (node); without one, the whole block keeps what the producer
     // chose to say (node-tap's found/wanted/at, a cancelled test's failureType).
     let explained = stack.isEmpty ? [testPoint.diagnosticsText] : [error, stack]

@@ -85,6 +85,15 @@ struct RunnerTests {
     #expect(Runner.node.interpreted(ParsedReport(cases: [loadFailure, real]), output: output).report.buildFailed == false)
   }
 
+  /// A file whose process crashed did load: its failure is a test failure, not a build failure.
+  @Test func nodeFileKilledByASignalIsAFailureNotABuildFailure() {
+    let parsed = TAPReport.parse(TAPFixtures.nodeCrash)
+    let (report, diagnostics) = Runner.node.interpreted(parsed, output: TAPFixtures.nodeCrash)
+    #expect(report.buildFailed == false && diagnostics.isEmpty)
+    #expect(report.cases.map(\.id) == ["/tmp/tr/n3/test/crash.test.js"])
+    #expect(TestOutcome.decide(exit: .init(code: 1), report: report, compileErrors: 0).outcome == .testsFailed)
+  }
+
   static let failing = TestCase(suite: "s", name: "a", id: "s/a", status: .failed)
   static let passing = TestCase(suite: "s", name: "b", id: "s/b", status: .passed)
 

@@ -371,6 +371,32 @@ enum TAPFixtures {
     # duration_ms 247.470704
     """#
 
+  /// A test file whose process was killed by SIGSEGV mid-run (`process.kill(process.pid, 'SIGSEGV')` in its second
+  /// test): node reports only the file, as a failure whose error is 'test failed', with the signal beside it.
+  static let nodeCrash = #"""
+    TAP version 13
+    # Subtest: /tmp/tr/n3/test/crash.test.js
+    not ok 1 - /tmp/tr/n3/test/crash.test.js
+      ---
+      duration_ms: 77.004405
+      location: '/tmp/tr/n3/test/crash.test.js:1:1'
+      failureType: 'testCodeFailure'
+      exitCode: ~
+      signal: 'SIGSEGV'
+      error: 'test failed'
+      code: 'ERR_TEST_FAILURE'
+      ...
+    1..1
+    # tests 1
+    # suites 0
+    # pass 0
+    # fail 1
+    # cancelled 0
+    # skipped 0
+    # todo 0
+    # duration_ms 81.330798
+    """#
+
   /// Escapes in names (`#`, `\`, a line break), a todo with a reason, a `console.log` and a `t.diagnostic`.
   static let nodeEscapes = ##"""
     TAP version 13
@@ -550,6 +576,14 @@ enum TAPFixtures {
           suite: "", name: "/tmp/n2/test/syntax.test.js", id: "/tmp/n2/test/syntax.test.js", status: .failed,
           file: "/tmp/n2/test/syntax.test.js", line: 1, message: "test failed"),
       ])
+  }
+
+  /// 'test failed' says nothing; the signal that killed the file's process does.
+  @Test func aFileKilledByASignalSaysWhich() {
+    let report = TAPReport.parse(TAPFixtures.nodeCrash)
+    #expect(report.problems == [])
+    #expect(report.cases.map(\.message) == ["killed by SIGSEGV"])
+    #expect(report.cases.first?.status == .failed)
   }
 
   @Test func unescapesNames() {
