@@ -110,7 +110,7 @@ struct TestAttempt: Sendable {
       if parsed.recognized, !parsed.cases.isEmpty {
         report = parsed
       } else {
-        let textual = LibtestReport.parseText(text)
+        let textual = LibtestReport.parseText(TerminalText.plain(text))
         if textual.recognized, !textual.cases.isEmpty {
           report = textual
           notes.append("libtest printed no JSON (a toolchain that refuses -Z unstable-options?); results were parsed from its text output.")
@@ -119,7 +119,7 @@ struct TestAttempt: Sendable {
         }
       }
     case .tap:
-      report = TAPReport.parse(stdoutText())
+      report = TAPReport.parse(TerminalText.plain(stdoutText()))
     case .anything:
       report = readAnyReport(scratch: scratch)
     }
@@ -150,7 +150,8 @@ struct TestAttempt: Sendable {
       merged.buildFailed = merged.buildFailed || parsed.buildFailed
     }
     if merged.recognized { return merged }
-    let stdout = stdoutText()
+    // Text on stdout may be coloured (a TAP producer that colours `ok` lines green); escapes hide the lines.
+    let stdout = TerminalText.plain(stdoutText())
     let tap = TAPReport.parse(stdout)
     if tap.recognized { return tap }
     let libtest = LibtestReport.parseText(stdout)

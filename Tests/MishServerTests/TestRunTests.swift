@@ -282,6 +282,36 @@ extension TestRunTests {
     #expect(clean["succeeded"]?.boolValue == true && clean["diagnostics"]?.arrayValue?.isEmpty == true, "\(clean)")
   }
 
+  /// A Makefile with no test target names no test runner, but it still says how to build.
+  @Test func buildRunWithoutACommandRunsMakeForAnyMakefile() throws {
+    let directory = try TempDir("buildrun-make")
+    directories.append(directory)
+    try directory.write("Makefile", "all:\n\tgcc -Wall -c src/main.c -o /tmp/main.o\n")
+    try directory.write("src/main.c", "int main(void) {\n  return missing;\n}\n")
+    let server = try LiveServer(root: directory.path)
+    servers.append(server)
+    let build = try call(server, "build_run", [:])
+    #expect(build["command"]?.stringValue == "make" && build["errors"]?.intValue == 1, "\(build)")
+    let error = build["diagnostics"]?.arrayValue?.first
+    #expect(error?["file"]?.stringValue == "src/main.c" && error?["line"]?.intValue == 2, "\(build)")
+
+    let empty = try TempDir("buildrun-empty")
+    directories.append(empty)
+    try empty.write("README.md", "nothing to build\n")
+    let emptyServer = try LiveServer(root: empty.path)
+    servers.append(emptyServer)
+    let refused = try emptyServer.callTool("build_run", [:])
+    #expect(refused["isError"]?.boolValue == true)
+    #expect(refused["structuredContent"]?["error"]?["hint"]?.stringValue?.contains("Pass command") == true, "\(refused)")
+  }
+
+  /// A TAP producer that colours its lines: the escapes do not hide the results.
+  @Test func colouredTAPOnStdout() throws {
+    let (_, server) = try project("tap")
+    let result = try call(server, "test_run", ["command": "printf '1..2\\n\\033[32mok 1 - green\\033[0m\\n\\033[31mnot ok 2 - red\\033[0m\\n'; exit 1"])
+    check(result, ExpectedRun(outcome: "tests_failed", total: 2, passed: 1, failed: 1, failures: [("red", nil, nil, "")]))
+  }
+
   @Test func timeoutIsItsOwnOutcome() throws {
     let (_, server) = try project("tap")
     let result = try call(server, "test_run", ["command": "echo 'ok 1 - started'; sleep 30", "timeout_ms": 500])

@@ -1,4 +1,5 @@
 import Foundation
+import MishFiles
 import MishJSON
 import MishReports
 import MishRPC
@@ -41,11 +42,7 @@ extension ExecTools {
           try checkNoNUL(command, field: "command")
           argv = [shell, "-c", command]
         } else {
-          let (runner, makeTarget) = try chooseRunner(Args([:]), workspace: engine.workspace)
-          guard let implied = runner.buildCommand(makeTarget: makeTarget) else {
-            throw ToolError(.invalidArgument, "No build command for this project", hint: "Pass command, e.g. \"make\".")
-          }
-          argv = implied
+          argv = try impliedBuildCommand(workspace: engine.workspace)
         }
         let invocation = Runner.Invocation(argv: argv, environment: [:], report: .anything, runsEverything: true, notes: [])
         let build = try await TestAttempt.run(
@@ -77,6 +74,17 @@ extension ExecTools {
         if !succeeded { result["log_tail"] = .string(logTail(output)) }
         return .object(result)
       })
+  }
+
+  /// The build the root's files imply: their test runner's (Package.swift, Cargo.toml, ...), else `make` for any
+  /// Makefile (one without a test target names no test runner, but still builds).
+  static func impliedBuildCommand(workspace: Workspace) throws(ToolError) -> [String] {
+    let detected = Runner.detect { file in workspace.readIfPresent(file, limit: 1 << 20).map { String(decoding: $0, as: UTF8.self) } }
+    if let argv = detected?.buildCommand() { return argv }
+    if ["Makefile", "makefile", "GNUmakefile"].contains(where: { workspace.readIfPresent($0, limit: 1 << 20) != nil }) { return ["make"] }
+    throw ToolError(
+      .notFound, "No build detected at the root (no Package.swift, Cargo.toml, go.mod, package.json, CMakeLists.txt, Makefile or pytest config)",
+      hint: "Pass command, the shell line that builds, e.g. \"make\" or \"gcc -Wall -c src/main.c\".")
   }
 
   static func renderBuildRun(_ result: JSONValue) -> String {
