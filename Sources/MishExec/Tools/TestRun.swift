@@ -221,7 +221,7 @@ extension ExecTools {
             flaky.map { test, number in
               .object([
                 "id": .string(test.id), "suite": .string(test.suite), "name": .string(test.name),
-                "message": .string(test.message ?? ""), "passed_on_attempt": .int(number),
+                "message": .string(TerminalText.plain(test.message ?? "")), "passed_on_attempt": .int(number),
               ])
             }),
           "diagnostics": .array(diagnostics.prefix(200).map { diagnosticJSON($0, workspace: engine.workspace) }),
@@ -272,7 +272,8 @@ extension ExecTools {
       "id": .string(test.id), "suite": .string(test.suite), "name": .string(test.name),
       "file": test.file.map { .string(shownPath($0, workspace: workspace)) } ?? .null,
       "line": test.line.map(JSONValue.int) ?? .null,
-      "message": .string(test.message ?? ""),
+      // libtest and go keep a panic message's colours (an assert_eq! message with escapes in it); the excerpt is plain too.
+      "message": .string(TerminalText.plain(test.message ?? "")),
       "excerpt": .string(excerpt(test.details ?? test.message ?? "", orAround: test.name, in: logLines)),
     ])
   }
