@@ -178,21 +178,12 @@ public final class Workspace: Sendable {
     }
     if plain >= 0 { return (OwnedFD(plain), relative) }
     guard errno == ELOOP else { throw pathError(errno, relative, doing: action) }
-    // Through a symlink, the kernel says where it led (/proc/self/fd). A file replaced by a rename in the meantime
-    // (every write is one) is named there "… (deleted)", so such a lookup is done again: by then the new file is at
-    // the path. Ordering keys depend on this name; a wrong one would let two spellings of a file run unordered.
-    var attempts = 0
-    while true {
-      let fd = retrying { mish_openat2(rootFD.raw, name, UInt64(flags | O_CLOEXEC), UInt64(mode), Self.resolveFlags) }
-      guard fd >= 0 else { throw pathError(errno, relative, doing: action) }
-      let owned = OwnedFD(fd)
-      let resolved = resolvedRelativePath(of: fd)
-      var info = stat()
-      let replaced = fstat(fd, &info) == 0 && info.st_nlink == 0
-      attempts += 1
-      if replaced, attempts < 8 { continue }
-      return (owned, replaced ? relative : resolved ?? relative)
-    }
+    // Through a symlink, the kernel says where it led (/proc/self/fd). Ordering keys depend on this name: a wrong
+    // one would let two spellings of a file run unordered.
+    let fd = retrying { mish_openat2(rootFD.raw, name, UInt64(flags | O_CLOEXEC), UInt64(mode), Self.resolveFlags) }
+    guard fd >= 0 else { throw pathError(errno, relative, doing: action) }
+    let owned = OwnedFD(fd)
+    return (owned, resolvedRelativePath(of: fd) ?? relative)
   }
 
   /// The directory holding `path` (opened beneath the root) and the last component's name, for `*at` calls that
@@ -259,11 +250,18 @@ public final class Workspace: Sendable {
     var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
     let n = mish_fd_path(fd, &buffer, buffer.count - 1)
     guard n > 0 else { return nil }
-    let full = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    var full = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    // A file replaced by a rename since it was opened (every write is one) is named "PATH (deleted)": PATH is still
+    // where it was, which is what the name is for. Read after the name, a link count of 0 says the suffix is the
+    // kernel's and not part of a file's real name.
+    var info = stat()
+    if full.hasSuffix(Self.deletedSuffix), fstat(fd, &info) == 0, info.st_nlink == 0 { full.removeLast(Self.deletedSuffix.count) }
     if full == rootPath { return "" }
     guard full.hasPrefix(rootPath + "/") else { return nil }
     return String(full.dropFirst(rootPath.count + 1))
   }
+
+  static let deletedSuffix = " (deleted)"
 
   /// Writes never touch git's own files: the object store and refs are git's to change.
   static func isInsideGitDir(_ relative: String) -> Bool {
