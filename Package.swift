@@ -107,7 +107,7 @@ targets += [
       "MishSandbox",
     ]
   ),
-  .testTarget(name: "MishExecTests", dependencies: ["MishExec", "MishJSON", "MishRPC", "MishTestSupport"]),
+  .testTarget(name: "MishExecTests", dependencies: ["MishExec", "MishFiles", "MishJSON", "MishReports", "MishRPC", "MishTestSupport"]),
 ]
 
 // MARK: - MishGit: the git tools through libgit2, one serial queue per repository
