@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import MishJSON
 import MishRPC
 
@@ -13,27 +14,68 @@ extension Hub {
     }
   }
 
-  func checkLeases(session: String, paths: [String], method: String) throws(ToolError) {
-    let leases = try liveLeases()
+  /// Refuses a call that would write where another session holds an exclusive lease. Paths are taken as the
+  /// session's server takes them (an absolute path inside its worktree counts as the relative one), and a directory
+  /// (fs/remove or fs/move of a whole tree, git/restore of a folder) is refused when anything beneath it is leased.
+  func checkLeases(session: HubSession, paths: [String], method: String) throws(ToolError) {
+    let leases = try liveLeases().filter { $0.sessionID != session.id && $0.exclusive }
+    guard !leases.isEmpty else { return }
+    let roots = [session.worktree] + ((realpath(session.worktree, nil)).map { resolved in
+      defer { free(resolved) }
+      return [String(cString: resolved)]
+    } ?? [])
     for path in paths {
-      let relative = Self.relativePath(path)
-      guard let holder = LeaseRules.blocking(path: relative, session: session, leases: leases, nowMs: Self.nowMs()) else { continue }
+      // A path outside the worktree is refused by the session's server itself (outside_root).
+      guard let relative = LeaseRules.relativePath(path, roots: roots) else { continue }
+      var blocked: (path: String, lease: Lease)?
+      if let holder = LeaseRules.blocking(path: relative, session: session.id, leases: leases, nowMs: Self.nowMs()) {
+        blocked = (relative, holder)
+      } else if Self.isDirectory(session.worktree + (relative.isEmpty ? "" : "/" + relative)),
+        Self.staysInside(session.worktree + (relative.isEmpty ? "" : "/" + relative), roots: roots),
+        leases.contains(where: { LeaseRules.patternsOverlap($0.pattern, relative.isEmpty ? "**" : relative + "/**") })
+      {
+        blocked = leasedBeneath(relative, worktree: session.worktree, session: session.id, leases: leases)
+      }
+      guard let (leasedPath, holder) = blocked else { continue }
       let task = lock.withLock { sessions[holder.sessionID]?.task } ?? ""
-      record("lease.refused", session: session, ["path": .string(relative), "method": .string(method), "holder": .string(holder.sessionID), "pattern": .string(holder.pattern)])
+      let shown = leasedPath == relative ? relative : "\(leasedPath) (inside \(relative.isEmpty ? "the worktree's root" : relative), which \(method) would change)"
+      record("lease.refused", session: session.id, ["path": .string(leasedPath), "method": .string(method), "holder": .string(holder.sessionID), "pattern": .string(holder.pattern)])
+      let remaining = max(0, holder.expiresMs - Self.nowMs())
       throw ToolError(
         .init(rawValue: "leased"),
-        "\(relative) is leased exclusively by session \(holder.sessionID)\(task.isEmpty ? "" : " (\(task))") under \(holder.pattern) for \(max(0, (holder.expiresMs - Self.nowMs()) / 1000)) s more; \(method) was not sent",
+        "\(shown) is leased exclusively by session \(holder.sessionID)\(task.isEmpty ? "" : " (\(task))") under \(holder.pattern) for \(remaining < 1000 ? "under a second" : "\(remaining / 1000) s") more; \(method) was not sent",
         hint: "Work on other files, wait for hub_release (hub_events shows lease.released), or coordinate through hub_decisions.",
-        details: ["holder": .string(holder.sessionID), "pattern": .string(holder.pattern), "path": .string(relative)])
+        details: ["holder": .string(holder.sessionID), "pattern": .string(holder.pattern), "path": .string(leasedPath)])
     }
   }
 
-  static func relativePath(_ path: String) -> String {
-    var parts: [Substring] = []
-    for part in path.split(separator: "/") where part != "." {
-      if part == ".." { _ = parts.popLast() } else { parts.append(part) }
+  /// Whether `path` resolves (symlinks followed) to one of `roots` or beneath it. A directory reached through a
+  /// symlink that leaves the worktree is not walked: the session's server refuses such a path (outside_root) anyway.
+  static func staysInside(_ path: String, roots: [String]) -> Bool {
+    guard let resolved = realpath(path, nil) else { return false }
+    defer { free(resolved) }
+    let real = String(cString: resolved)
+    return roots.contains { real == $0 || real.hasPrefix($0 + "/") }
+  }
+
+  static func isDirectory(_ path: String) -> Bool {
+    var info = stat()
+    return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+  }
+
+  /// The first path beneath the worktree-relative `directory` ("" for the root) that one of `leases` covers, with
+  /// that lease. Symlinked directories are not followed, and .git is not entered.
+  func leasedBeneath(_ directory: String, worktree: String, session: String, leases: [Lease]) -> (path: String, lease: Lease)? {
+    var pending = [directory]
+    while let current = pending.popLast() {
+      let names = (try? FileManager.default.contentsOfDirectory(atPath: worktree + (current.isEmpty ? "" : "/" + current))) ?? []
+      for name in names.sorted() where !(current.isEmpty && name == ".git") {
+        let path = current.isEmpty ? name : current + "/" + name
+        if let holder = LeaseRules.blocking(path: path, session: session, leases: leases, nowMs: Self.nowMs()) { return (path, holder) }
+        if Self.isDirectory(worktree + "/" + path) { pending.append(path) }
+      }
     }
-    return parts.joined(separator: "/")
+    return nil
   }
 
   func claim(session id: String, patterns: [String], exclusive: Bool, ttlSeconds: Int) throws(ToolError) -> JSONValue {
@@ -48,7 +90,11 @@ extension Hub {
         let leases = try transaction.query("SELECT \(Lease.columns) FROM leases WHERE expires_ms > ?", [.int(Self.nowMs())]).rows.map(Lease.init(row:))
         var conflicts: [Lease] = []
         for pattern in patterns {
-          conflicts += LeaseRules.conflicts(pattern: pattern, exclusive: exclusive, session: id, leases: leases, nowMs: Self.nowMs())
+          // Each lease in the way once, however many of the patterns it meets.
+          for lease in LeaseRules.conflicts(pattern: pattern, exclusive: exclusive, session: id, leases: leases, nowMs: Self.nowMs())
+          where !conflicts.contains(where: { $0.id == lease.id }) {
+            conflicts.append(lease)
+          }
         }
         guard conflicts.isEmpty else { return ([], conflicts) }
         var granted: [Lease] = []

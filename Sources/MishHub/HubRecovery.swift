@@ -34,7 +34,7 @@ extension Hub {
       do throws(ToolError) {
         try await startChild(session)
         if state == .working || state == .stuck || state == .provisioning {
-          setState(session, .ready, reason: "its server was restarted with the hub; a call running when the hub stopped got no answer")
+          setState(session, .ready, reason: "its server was restarted with the hub; a call it was running when the hub stopped (if any) got no answer")
         }
         restarted.append(.string(id))
       } catch {

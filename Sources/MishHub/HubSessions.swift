@@ -234,7 +234,12 @@ extension Hub {
     child?.stop()
     _ = try? journal.query("DELETE FROM leases WHERE session_id = ?", [.text(id)])
     let kept = try await reclaim(session)
-    return .object(["session_id": .string(id), "state": .string("killed"), "worktree_kept": .bool(kept != nil), "reason": kept.map(JSONValue.string) ?? .null])
+    // What it submitted stays in the queue (its head was frozen at submit): said here, so nobody is surprised when it lands.
+    let queued = queueItems().filter { $0.sessionID == id && [.queued, .merging, .gating].contains($0.state) }.map { JSONValue.int($0.id) }
+    return .object([
+      "session_id": .string(id), "state": .string("killed"), "worktree_kept": .bool(kept != nil), "reason": kept.map(JSONValue.string) ?? .null,
+      "queued": .array(queued),
+    ])
   }
 
   /// Removes an ended session's worktree when nothing would be lost (its branch stays); returns why it was kept.
@@ -274,12 +279,13 @@ extension Hub {
         if let result = message["result"] { return .success(result) }
         let error = message["error"] ?? .null
         let data = error["data"]
-        // The session's own error, with its details (conflicts, paths, field) kept.
+        // The session's own error, with its details (conflicts, paths, field) kept. The top-level message is the
+        // whole sentence ("Invalid params for fs/read: $.path is required"; data's says only "is required").
         let details = JSONObject((data?.objectValue ?? [:]).filter { !["code", "message", "hint"].contains($0.key) }.map { ($0.key, $0.value) })
         return .failure(
           ToolError(
             .init(rawValue: data?["code"]?.stringValue ?? Self.protocolCode(error["code"]?.intValue)),
-            data?["message"]?.stringValue ?? error["message"]?.stringValue ?? "The session refused the call",
+            error["message"]?.stringValue ?? data?["message"]?.stringValue ?? "The session refused the call",
             hint: data?["hint"]?.stringValue ?? "Check the method name and params against the session's tools (hub_call session/info, or tools/list on mish connect).",
             details: details))
       })
@@ -337,7 +343,7 @@ extension Hub {
     let arguments = isTool ? params["arguments"] ?? [:] : params
     if let paths = LeaseRules.writtenPaths(method: operation, params: arguments) {
       do throws(ToolError) {
-        try checkLeases(session: id, paths: paths, method: operation)
+        try checkLeases(session: session, paths: paths, method: operation)
       } catch {
         done(.failure(error))
         return {}

@@ -109,7 +109,7 @@ public enum HubTools {
   static func kill(_ hub: Hub?) -> OperationSpec {
     OperationSpec(
       name: "hub/kill", title: "End a session",
-      summary: "Stops a session's server and everything it runs, releases its leases, and reclaims its worktree when nothing uncommitted would be lost (its branch always stays).",
+      summary: "Stops a session's server and everything it runs, releases its leases, and reclaims its worktree when nothing uncommitted would be lost (its branch always stays). Changes it already submitted stay in the merge queue (listed in queued).",
       params: Schema.object(nil, ["session_id": .required(sessionID)]),
       result: Schema.object(
         nil,
@@ -117,11 +117,14 @@ public enum HubTools {
           "session_id": .required(Schema.string()), "state": .required(Schema.string()),
           "worktree_kept": .required(Schema.boolean("True when uncommitted changes kept the worktree.")),
           "reason": .required(Schema.nullable(Schema.string())),
+          "queued": .required(Schema.array("Queue ids of its submitted changes still in the merge queue: killing the session does not withdraw them; each lands if it passes its gates (hub_queue).", of: Schema.integer())),
         ]),
       annotations: Annotations(readOnly: false, destructive: true, idempotent: false, openWorld: false),
       footprint: { _ in .barrier },
       render: { result in
-        "session \(result["session_id"]?.stringValue ?? "") killed" + (result["reason"]?.stringValue.map { "; \($0)" } ?? "; worktree reclaimed")
+        let queued = (result["queued"]?.arrayValue ?? []).compactMap(\.intValue).map { "#\($0)" }
+        return "session \(result["session_id"]?.stringValue ?? "") killed" + (result["reason"]?.stringValue.map { "; \($0)" } ?? "; worktree reclaimed")
+          + (queued.isEmpty ? "" : "; still in the merge queue: \(queued.joined(separator: " ")) (it lands if it passes)")
       },
       handler: .async { args, _ throws(ToolError) in try await need(hub).kill(try args.require("session_id")) })
   }

@@ -148,7 +148,7 @@ final class Lander: @unchecked Sendable {
           item.landedSHA = targetSHA
           item.note = "already contained in \(target) (\(targetSHA.prefix(12))): nothing to merge"
           hub.save(&item)
-          if let session = try? hub.session(item.sessionID) { hub.finishLanded(session) }
+          if let session = try? hub.session(item.sessionID) { hub.finishLanded(session, item: item) }
           continue
         }
         let base = try repository.mergeBase(targetSHA, item.head).map { sha throws(GitError) in try repository.tree(ofCommit: sha) }
@@ -249,7 +249,7 @@ final class Lander: @unchecked Sendable {
       items[index].batch = ids
       items[index].note = nil
       hub.save(&items[index])
-      if let session = try? hub.session(items[index].sessionID) { hub.finishLanded(session) }
+      if let session = try? hub.session(items[index].sessionID) { hub.finishLanded(session, item: items[index]) }
     }
     updateMainWorktree(from: old, to: commit)
     return .done
@@ -309,8 +309,19 @@ final class Lander: @unchecked Sendable {
         let place = failure["file"]?.stringValue.map { file in " (\(file)\(failure["line"]?.intValue.map { ":\($0)" } ?? ""))" } ?? ""
         return "\(failure["name"]?.stringValue ?? failure["id"]?.stringValue ?? "?")\(place)"
       }.joined(separator: ", ")
+    } else if let diagnostics = json["diagnostics"]?.arrayValue, !diagnostics.isEmpty {
+      detail = ": " + diagnostics.prefix(3).map { diagnostic in
+        let place = diagnostic["file"]?.stringValue.map { file in "\(file)\(diagnostic["line"]?.intValue.map { ":\($0)" } ?? ""): " } ?? ""
+        return place + (diagnostic["message"]?.stringValue ?? "?")
+      }.joined(separator: "; ")
     } else if let message = json["message"]?.stringValue {
       detail = ": " + message
+    }
+    // A test run that failed without failing tests (none found, the build broke, the runner's report unreadable)
+    // says which, with the runner's own note: "failed" alone leaves nothing to fix.
+    if let testOutcome = json["test_outcome"]?.stringValue, testOutcome != "tests_failed", json["failures"]?.arrayValue?.isEmpty ?? true {
+      let note = json["notes"]?.arrayValue?.compactMap(\.stringValue).last.map { ": \($0)" } ?? ""
+      detail += " (test_run outcome \(testOutcome)\(note))"
     }
     var reason: JSONObject = [
       "kind": json["outcome"]?.stringValue == "error" ? "error" : "gate_failed",
@@ -318,7 +329,7 @@ final class Lander: @unchecked Sendable {
       "gate": .string(name), "phase": .string(phase), "outcome": json["outcome"] ?? .null, "tree": json["tree"] ?? .null,
       "hint": .string("Reproduce it in the session (the gate's tool or command), fix, commit, and submit again."),
     ]
-    for key in ["failures", "diagnostics", "log_tail", "exit_code", "summary", "log_id"] where json[key] != nil { reason[key] = json[key] }
+    for key in ["failures", "diagnostics", "test_outcome", "notes", "log_tail", "exit_code", "summary", "log_id"] where json[key] != nil { reason[key] = json[key] }
     return reason
   }
 }

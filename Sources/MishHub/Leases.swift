@@ -72,6 +72,33 @@ enum LeaseRules {
     return pa.hasPrefix(pb) || pb.hasPrefix(pa)
   }
 
+  /// `path` relative to a session's worktree, tidied lexically as the session's server tidies it ("./", doubled
+  /// slashes and "a/../" go; an absolute path inside one of `roots`, the worktree as given or resolved, loses that
+  /// prefix; "" is the worktree itself). Nil for an absolute path elsewhere or one climbing above the worktree: the
+  /// server refuses those as outside its root.
+  static func relativePath(_ path: String, roots: [String]) -> String? {
+    var rest = Substring(path)
+    if path.hasPrefix("/") {
+      var tidy: [Substring] = []
+      for part in path.split(separator: "/") where part != "." {
+        if part == ".." { _ = tidy.popLast() } else { tidy.append(part) }
+      }
+      let absolute = "/" + tidy.joined(separator: "/")
+      guard let root = roots.first(where: { absolute == $0 || absolute.hasPrefix($0 == "/" ? "/" : $0 + "/") }) else { return nil }
+      rest = absolute.dropFirst(root == "/" ? 1 : root.count)
+    }
+    var parts: [Substring] = []
+    for part in rest.split(separator: "/") where part != "." {
+      if part == ".." {
+        guard !parts.isEmpty else { return nil }
+        parts.removeLast()
+      } else {
+        parts.append(part)
+      }
+    }
+    return parts.joined(separator: "/")
+  }
+
   /// The root-relative paths a session call would write, for the lease check; nil for calls that write nothing
   /// mish can name beforehand (reads, and commands: exec_run may write anywhere in the worktree).
   static func writtenPaths(method: String, params: JSONValue) -> [String]? {

@@ -222,14 +222,26 @@ extension Hub {
     // Sessions follow their latest item (a crash between the item's update and the session's leaves them apart).
     for session in allSessions() where lock.withLock({ session.state }) == .submitted {
       guard let item = queueItems().last(where: { $0.sessionID == session.id }) else { continue }
-      if item.state == .landed { finishLanded(session) }
+      if item.state == .landed { finishLanded(session, item: item) }
       if item.state == .rejected { setState(session, .rejected, reason: (item.reason?["message"]?.stringValue).map { "queue #\(item.id): \($0)" }) }
     }
     return ["landings_finished": .array(finished), "landings_rolled_back": .array(rolledBack), "requeued": .array(requeued)]
   }
 
-  /// A landed session is done: its server stops, its leases go, its worktree is reclaimed (its branch stays).
-  func finishLanded(_ session: HubSession) {
+  /// A landed session is done: its server stops, its leases go, its worktree is reclaimed (its branch stays). Unless
+  /// it committed more after submitting: the queue landed the head frozen at submit, so the later commits are not
+  /// on the target yet, and the session stays live (server, leases, worktree) to submit them.
+  func finishLanded(_ session: HubSession, item: QueueItem) {
+    if lock.withLock({ session.state.isLive }), let head = git.commit("refs/heads/" + session.branch), head != item.head,
+      let target = targetBranchName, let targetSHA = git.commit("refs/heads/" + target),
+      (try? git.run(["merge-base", "--is-ancestor", head, targetSHA])) == nil
+    {
+      let count = (try? git.run(["rev-list", "--count", targetSHA + ".." + head])).flatMap { Int($0) } ?? 0
+      let reason = "queue #\(item.id) landed \(item.head.prefix(12)) on \(target); \(count) commit(s) made on \(session.branch) since the submit are not landed: submit again to land them"
+      setState(session, .ready, reason: reason)
+      record("session.unlanded_commits", session: session.id, ["queue_id": .int(item.id), "landed_head": .string(item.head), "head": .string(head), "commits": .int(count), "message": .string(reason)])
+      return
+    }
     setState(session, .landed)
     lock.withLock { session.child }?.stop()
     _ = try? journal.query("DELETE FROM leases WHERE session_id = ?", [.text(session.id)])

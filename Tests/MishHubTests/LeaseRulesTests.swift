@@ -47,6 +47,24 @@ struct LeaseRulesTests {
     #expect(LeaseRules.conflicts(pattern: "docs/**", exclusive: true, session: "B", leases: leases, nowMs: Self.now).isEmpty)
   }
 
+  /// Paths as a session's server takes them: the lease check must see "calc/ops.py" in each spelling of it.
+  @Test(arguments: [
+    ("calc/ops.py", "calc/ops.py"),
+    ("./calc//ops.py", "calc/ops.py"),
+    ("calc/../calc/ops.py", "calc/ops.py"),
+    ("/repo/.mish/worktrees/w1/calc/ops.py", "calc/ops.py"),
+    ("/repo/.mish/worktrees/w1/./calc/x/../ops.py", "calc/ops.py"),
+    ("/real/w1/calc/ops.py", "calc/ops.py"),
+    ("/repo/.mish/worktrees/w1", ""),
+    (".", ""),
+    ("/repo/.mish/worktrees/w10/calc/ops.py", nil),
+    ("/etc/passwd", nil),
+    ("../w2/calc/ops.py", nil),
+  ] as [(String, String?)])
+  func pathsAreRelativeToTheWorktree(path: String, relative: String?) {
+    #expect(LeaseRules.relativePath(path, roots: ["/repo/.mish/worktrees/w1", "/real/w1"]) == relative)
+  }
+
   static let writes: [(String, JSONValue, [String]?)] = [
     ("fs/write", ["path": "a.txt", "content": "x"], ["a.txt"]),
     ("fs/edit", ["path": "src/a.swift", "edits": []], ["src/a.swift"]),

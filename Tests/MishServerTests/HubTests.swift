@@ -152,6 +152,33 @@ final class HubTests {
     _ = try sessionCall(hub, other, "fs/write", ["path": "src/a.txt", "content": "now mine\n"])
   }
 
+  /// A lease binds every spelling of a path and every call that reaches it through a directory; the refusal and
+  /// the session's own errors say what happened in whole sentences. Found by a helper agent's review.
+  @Test func leasesHoldForAbsolutePathsAndWholeDirectories() throws {
+    let hub = try startHub(try repository())
+    let holder = try spawn(hub, "owns src/a.txt")
+    let other = try spawn(hub, "tidies up")
+    _ = try ok(hub, "hub/claim", ["session_id": .string(holder), "paths": ["src/a.txt", "README.md"]])
+    let worktree = try ok(hub, "hub/sessions")["sessions"]?.arrayValue?.first { $0["session_id"]?.stringValue == other }?["worktree"]?.stringValue ?? ""
+    let absolute = try refused(hub, "hub/call", ["session_id": .string(other), "method": "fs/write", "params": ["path": .string(worktree + "/src/a.txt"), "content": "x\n"]])
+    #expect(absolute["code"]?.stringValue == "leased" && absolute["path"]?.stringValue == "src/a.txt", "\(absolute)")
+    let removal = try refused(hub, "hub/call", ["session_id": .string(other), "method": "fs/remove", "params": ["path": "src", "recursive": true]])
+    #expect(removal["code"]?.stringValue == "leased" && removal["path"]?.stringValue == "src/a.txt", "\(removal)")
+    #expect(removal["message"]?.stringValue?.contains("inside src") == true, "\(removal)")
+    let move = try refused(hub, "hub/call", ["session_id": .string(other), "method": "fs/move", "params": ["from": "src", "to": "lib"]])
+    #expect(move["code"]?.stringValue == "leased", "\(move)")
+    #expect(try sessionCall(hub, other, "fs/read", ["path": "src/a.txt"])["content"]?.stringValue == "a\n", "nothing was written or removed")
+    // A directory with nothing leased in it is the session's to change.
+    _ = try sessionCall(hub, other, "fs/mkdir", ["path": "tmp/deep", "parents": true])
+    _ = try sessionCall(hub, other, "fs/remove", ["path": "tmp", "recursive": true])
+    // A claim meeting one lease through several patterns names it once.
+    let claim = try ok(hub, "hub/claim", ["session_id": .string(other), "paths": ["src/**", "src/*.txt"]])
+    #expect(claim["granted"]?.boolValue == false && claim["conflicts"]?.arrayValue?.count == 1, "\(claim)")
+    // The session's refusal of bad params keeps its whole message.
+    let badParams = try refused(hub, "hub/call", ["session_id": .string(other), "method": "fs/read", "params": ["pth": "README.md"]])
+    #expect(badParams["code"]?.stringValue == "invalid_argument" && badParams["message"]?.stringValue?.contains("$.path") == true, "\(badParams)")
+  }
+
   @Test func aSessionsProfileConfinesItsCommands() throws {
     let hub = try startHub(try repository())
     let reader = try ok(hub, "hub/spawn", ["task": "look only", "profile": "read-only"])["session_id"]?.stringValue ?? ""

@@ -213,6 +213,40 @@ final class QueueTests {
     #expect(dirty["code"]?.stringValue == "dirty" && dirty["paths"]?.arrayValue == ["new.txt"], "\(dirty)")
   }
 
+  /// What a session commits after submitting is not in the head that lands: the session stays live to submit it,
+  /// and says so. Killing a session with a queued change says the change stays queued (and it lands). A test gate
+  /// that fails without failing tests (here: it finds none) says why. Found by a helper agent's review.
+  @Test(.timeLimit(.minutes(3))) func workAfterSubmitAndKilledSubmittersAreAccountedFor() throws {
+    let repository = try project(config: #"{"target": "main", "queue": {"batch_size": 4, "batch_wait_ms": 200}, "gates": [{"name": "ok", "command": "true"}]}"#)
+    let hub = try base.startHub(repository, pool: 2)
+    let eager = try change(hub, "eager", ["first.txt": "first\n"])
+    _ = try submit(hub, eager)
+    _ = try base.sessionCall(hub, eager, "fs/write", ["path": "second.txt", "content": "second\n"])
+    _ = try base.sessionCall(hub, eager, "git/add", ["paths": ["second.txt"]])
+    _ = try base.sessionCall(hub, eager, "git/commit", ["message": "second", "author": ["name": "agent", "email": "agent@example.com"]])
+    let quitter = try change(hub, "quitter", ["third.txt": "third\n"])
+    let queued = try submit(hub, quitter)
+    let killed = try base.ok(hub, "hub/kill", ["session_id": .string(quitter)])
+    #expect(killed["queued"]?.arrayValue == [.int(queued)], "\(killed)")
+    let items = try drain(hub)
+    #expect(items.allSatisfy { $0["state"]?.stringValue == "landed" }, "\(JSONWriter.string(.array(items)))")
+    #expect(show(repository, "main:first.txt") != nil && show(repository, "main:third.txt") != nil && show(repository, "main:second.txt") == nil)
+    let session = try base.ok(hub, "hub/sessions")["sessions"]?.arrayValue?.first { $0["session_id"]?.stringValue == eager }
+    #expect(session?["state"]?.stringValue == "ready" && session?["reason"]?.stringValue?.contains("1 commit(s)") == true, "\(String(describing: session))")
+    _ = try submit(hub, eager)
+    _ = try drain(hub)
+    #expect(show(repository, "main:second.txt") != nil, "the later commit lands on the second submit")
+  }
+
+  @Test(.timeLimit(.minutes(3))) func aTestGateThatFindsNoTestsSaysSo() throws {
+    let repository = try project(config: #"{"target": "main", "queue": {"batch_wait_ms": 100}, "gates": [{"name": "tests", "tool": "test/run", "params": {"command": "true"}}]}"#)
+    let hub = try base.startHub(repository, pool: 1)
+    _ = try submit(hub, try change(hub, "anything", ["x.txt": "x\n"]))
+    let reason = try drain(hub).first?["reason"]
+    #expect(reason?["kind"]?.stringValue == "gate_failed" && reason?["test_outcome"]?.stringValue == "no_tests", "\(String(describing: reason))")
+    #expect(reason?["message"]?.stringValue?.contains("no_tests") == true && reason?["notes"]?.arrayValue?.isEmpty == false, "\(String(describing: reason))")
+  }
+
   /// A configuration with a mistake stops the hub with the field named.
   @Test func badConfigurationIsALoudError() throws {
     let repository = try project(config: #"{"gates": [{"name": "x", "comand": "true"}]}"#)
