@@ -133,6 +133,31 @@ public final class Launcher: @unchecked Sendable {
     return [worktree + "/.git/config", worktree + "/.git/hooks"]
   }
 
+  /// A linked worktree's git directories (its own under the repository's .git/worktrees, and that .git) when they
+  /// lie under /tmp or /run, which the sandbox covers with tmpfs of its own: they are placed back read-only, so git
+  /// in the worktree finds its repository there as it does anywhere else (a hub on a repository in /tmp).
+  static func coveredGitDirectories(worktree: String) -> [String] {
+    guard let link = try? String(contentsOfFile: worktree + "/.git", encoding: .utf8), link.hasPrefix("gitdir: ") else { return [] }
+    let named = link.dropFirst("gitdir: ".count).trimmingCharacters(in: .whitespacesAndNewlines)
+    guard let gitDir = realPath(named.hasPrefix("/") ? named : worktree + "/" + named) else { return [] }
+    var directories = [gitDir]
+    if let common = try? String(contentsOfFile: gitDir + "/commondir", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+      let commonDir = realPath(common.hasPrefix("/") ? common : gitDir + "/" + common)
+    {
+      directories = gitDir.hasPrefix(commonDir + "/") ? [commonDir] : [commonDir, gitDir]
+    }
+    let tree = realPath(worktree) ?? worktree
+    return directories.filter { path in
+      (path.hasPrefix("/tmp/") || path.hasPrefix("/run/")) && path != tree && !path.hasPrefix(tree + "/")
+    }
+  }
+
+  static func realPath(_ path: String) -> String? {
+    guard let resolved = Glibc.realpath(path, nil) else { return nil }
+    defer { free(resolved) }
+    return String(cString: resolved)
+  }
+
   /// The running zygote for the profile, or a new one (also when the protected paths changed since it started,
   /// e.g. after `git init`: a zygote's mount view is fixed).
   func zygote(plan: SandboxPlan, worktree: String, protect: [String]) throws(LaunchError) -> Zygote {
@@ -202,6 +227,7 @@ public final class Launcher: @unchecked Sendable {
     for (resource, value) in rlimits { records.addRlimit(resource, value) }
     records.add(MISH_TAG_WORKTREE, worktree)
     for path in protect { records.add(MISH_TAG_PROTECT, path) }
+    for path in Self.coveredGitDirectories(worktree: worktree) { records.add(MISH_TAG_REVEAL, path) }
     if plan.enforced(.landlock) {
       let abi = probe.landlockABI ?? 0
       records.add(MISH_TAG_LANDLOCK_ABI, UInt64(abi))

@@ -59,8 +59,8 @@ struct setup {
   struct mish_rlimit { int resource; uint64_t value; } rlimits[16];
   int rlimit_count;
   const char *worktree;
-  const char *protect[MAX_LIST + 1], *landlock_full[MAX_LIST + 1], *landlock_dev[MAX_LIST + 1];
-  int protect_count, landlock_full_count, landlock_dev_count;
+  const char *protect[MAX_LIST + 1], *landlock_full[MAX_LIST + 1], *landlock_dev[MAX_LIST + 1], *reveal[MAX_LIST + 1];
+  int protect_count, landlock_full_count, landlock_dev_count, reveal_count;
   const void *bpf;
   uint32_t bpf_length;
 };
@@ -199,6 +199,7 @@ static int take_setup(uint32_t tag, char *bytes, uint32_t length, void *context)
   case MISH_TAG_PROTECT: return add_to(setup.protect, &setup.protect_count, string_of(bytes, length));
   case MISH_TAG_LANDLOCK_FULL: return add_to(setup.landlock_full, &setup.landlock_full_count, string_of(bytes, length));
   case MISH_TAG_LANDLOCK_DEV: return add_to(setup.landlock_dev, &setup.landlock_dev_count, string_of(bytes, length));
+  case MISH_TAG_REVEAL: return add_to(setup.reveal, &setup.reveal_count, string_of(bytes, length));
   case MISH_TAG_BPF:
     if (length % 8 != 0) return -1;
     setup.bpf = bytes;
@@ -301,13 +302,17 @@ static const char *const device_names[] = {"null", "zero", "full", "random", "ur
 
 
 /// The read-only view: everything read-only and nosuid, then tmpfs on /tmp, /run and /dev (the usual devices
-/// bound in), the worktree bound at its own path (writable per profile) with the protected paths read-only on top.
+/// bound in), the revealed directories placed back read-only over those (a linked worktree's git directories under
+/// /tmp), the worktree bound at its own path (writable per profile) with the protected paths read-only on top.
 static void build_mounts(void) {
   int report = SERVER;
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) fail(report, MISH_STAGE_MOUNT_PRIVATE);
   // Detached copies of what will be placed back over the tmpfs layers, taken before anything is covered.
   int worktree = clone_tree(setup.worktree);
   if (worktree < 0) fail(report, MISH_STAGE_OPEN_TREE);
+  int revealed[MAX_LIST];
+  for (int i = 0; i < setup.reveal_count; i++)
+    if ((revealed[i] = clone_tree(setup.reveal[i])) < 0) fail(report, MISH_STAGE_OPEN_TREE);
   int devices[8];
   int device_count = 0;
   for (int i = 0; device_names[i]; i++) {
@@ -323,6 +328,11 @@ static void build_mounts(void) {
   struct stat st;
   if (stat("/run", &st) == 0 && mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755,size=1m") < 0)
     fail(report, MISH_STAGE_TMPFS);
+  for (int i = 0; i < setup.reveal_count; i++) {
+    if (make_dirs(setup.reveal[i]) < 0 || attach(revealed[i], setup.reveal[i]) < 0) fail(report, MISH_STAGE_TMPFS);
+    close(revealed[i]);
+    if (set_attr(setup.reveal[i], AT_RECURSIVE, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID, 0) < 0) fail(report, MISH_STAGE_TMPFS);
+  }
 
   if (mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=1m") < 0) fail(report, MISH_STAGE_DEV);
   for (int i = 0; i < device_count; i++) {

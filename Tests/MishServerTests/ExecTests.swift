@@ -29,6 +29,26 @@ final class ExecTests {
 
   func text(_ result: JSONValue) -> String { result["content"]?.arrayValue?.first?["text"]?.stringValue ?? "" }
 
+  /// A linked worktree of a repository under /tmp (a hub on a repository there): the sandbox's own /tmp covers the
+  /// repository's .git, which is placed back read-only, so git in a command finds it (it said "not a git
+  /// repository") and, as anywhere else, cannot write it.
+  @Test func gitFindsALinkedWorktreesRepositoryUnderTmp() throws {
+    var template = Array("/tmp/mish-reveal-XXXXXX".utf8CString)
+    let parent = try #require(mkdtemp(&template).map { String(cString: $0) })
+    defer { try? FileManager.default.removeItem(atPath: parent) }
+    try git(["init", "-q", "-b", "main", "repo"], in: parent)
+    try "a\n".write(toFile: parent + "/repo/a.txt", atomically: true, encoding: .utf8)
+    try git(["add", "-A"], in: parent + "/repo")
+    try git(["-c", "user.name=a", "-c", "user.email=a@e", "commit", "-qm", "base"], in: parent + "/repo")
+    try git(["worktree", "add", "-q", "-b", "s1", "../wt"], in: parent + "/repo")
+    let session = try LiveServer(root: parent + "/wt")
+    defer { session.kill() }
+    let result = try session.callTool("exec_run", ["command": "git log --format=%s; git branch --show-current; touch ../repo/.git/x"])["structuredContent"] ?? .null
+    #expect(result["stdout"]?["text"]?.stringValue == "base\ns1\n", "\(result.compact)")
+    #expect(result["stderr"]?["text"]?.stringValue?.contains("Read-only file system") == true, "\(result.compact)")
+    #expect(!FileManager.default.fileExists(atPath: parent + "/repo/.git/x"))
+  }
+
   @Test func outputOfInstantCommandsIsNeverLost() throws {
     for index in 0..<40 {
       let result = try run(["argv": ["printf", "out %s\\nlast", .string(String(index))] as JSONValue])

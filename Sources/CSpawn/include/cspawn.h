@@ -29,12 +29,13 @@ enum {
 };
 
 /// Record tags. Setup (once per zygote): the U32/U64 fields, RLIMIT (i32 resource, u64 value), strings (WORKTREE
-/// once; PROTECT, LANDLOCK_FULL, LANDLOCK_DEV repeated), BPF bytes; the cgroup.procs fds ride along. Command:
+/// once; PROTECT, LANDLOCK_FULL, LANDLOCK_DEV, REVEAL repeated), BPF bytes; the cgroup.procs fds ride along. Command:
 /// FILE, SEARCH_PATH, CWD, ARG and ENV (repeated); fds stdin, stdout, stderr, status.
 enum mish_tag {
   MISH_TAG_FLAGS = 1, MISH_TAG_UID, MISH_TAG_GID, MISH_TAG_TMP_BYTES, MISH_TAG_CAP_LAST_CAP, MISH_TAG_LANDLOCK_ABI,
   MISH_TAG_LANDLOCK_FS, MISH_TAG_LANDLOCK_NET, MISH_TAG_LANDLOCK_SCOPED, MISH_TAG_LANDLOCK_DEV_ACCESS,
   MISH_TAG_RLIMIT, MISH_TAG_WORKTREE, MISH_TAG_PROTECT, MISH_TAG_LANDLOCK_FULL, MISH_TAG_LANDLOCK_DEV, MISH_TAG_BPF,
+  MISH_TAG_REVEAL,
   MISH_TAG_FILE = 32, MISH_TAG_SEARCH_PATH, MISH_TAG_CWD, MISH_TAG_ARG, MISH_TAG_ENV,
 };
 
