@@ -99,7 +99,11 @@ struct TestAttempt: Sendable {
       }
       report = found ? ParsedReport(cases: cases, problems: problems) : nil
     case .junit(let path):
-      report = scratch.read(name(path)).map(JUnitReport.parse)
+      let bytes = scratch.read(name(path))
+      report = bytes.map(JUnitReport.parse)
+      if runner == .pytest, let bytes, Runner.ranWithUnittest(bytes) {
+        notes.append("pytest is not installed for the project's python, so the tests ran with unittest (ids as pytest's; a filter matches test names, as unittest -k does). Install pytest for its own features.")
+      }
     case .jest(let path):
       report = scratch.read(name(path)).map { JestReport.parse(String(decoding: $0, as: UTF8.self)) }
     case .goJSON:

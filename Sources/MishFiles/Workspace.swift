@@ -133,6 +133,20 @@ public final class Workspace: Sendable {
     return try? readAll(file.raw, sizeHint: Int(info.st_size))
   }
 
+  /// The names in a directory beneath the root ("" is the root), or none when it is not one.
+  public func names(in directory: String) -> [String] {
+    guard let dir = try? open(directory, flags: O_RDONLY | O_DIRECTORY, doing: "listing") else { return [] }
+    let copy = dup(dir.raw)
+    guard copy >= 0, let stream = fdopendir(copy) else { return [] }
+    defer { closedir(stream) }
+    var names: [String] = []
+    while let entry = readdir(stream) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+      if name != ".", name != ".." { names.append(name) }
+    }
+    return names
+  }
+
   /// Checks that the directories leading to `path` (root-relative) are beneath the root and none of them is a
   /// symlink, for tools whose library opens paths itself (libgit2 follows symlinked parent directories). Missing
   /// directories are fine: the nearest existing ancestor is checked instead.

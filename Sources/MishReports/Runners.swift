@@ -63,8 +63,10 @@ public enum Runner: String, Sendable, CaseIterable, Equatable {
   /// The runner for the project at the root, from the files it has (`read` gives a top-level file's text, nil
   /// when absent). `pyproject.toml`/`setup.cfg`/`tox.ini` count for pytest only when they mention it;
   /// `package.json` means jest when jest is its test script or a dependency; a Makefile needs a `test` or `check`
-  /// target.
-  public static func detect(read: (String) -> String?) -> Runner? {
+  /// target. Without any of those, Python test files (`test_*.py`, `*_test.py`) at the root or in `tests/` or
+  /// `test/` (`list` gives a directory's names) mean pytest, which also runs unittest suites (and falls back to
+  /// unittest where pytest is not installed).
+  public static func detect(read: (String) -> String?, list: (String) -> [String] = { _ in [] }) -> Runner? {
     for (runner, names) in markers {
       for name in names {
         guard let text = read(name) else { continue }
@@ -80,7 +82,10 @@ public enum Runner: String, Sendable, CaseIterable, Equatable {
         }
       }
     }
-    return nil
+    let pythonTests = ["", "tests", "test"].contains { directory in
+      list(directory).contains { $0.hasSuffix(".py") && ($0.hasPrefix("test_") || $0.hasSuffix("_test.py")) }
+    }
+    return pythonTests ? .pytest : nil
   }
 
   /// `test` or `check`, whichever the Makefile defines (test first).
@@ -118,7 +123,8 @@ public enum Runner: String, Sendable, CaseIterable, Equatable {
       return Invocation(argv: argv, environment: environment, report: .swift(xunit: xunit, events: events), runsEverything: false, notes: notes)
     case .pytest:
       let report = reportDirectory + "/pytest.xml"
-      var argv = [python, "-m", "pytest", "-o", "junit_family=xunit1", "--junitxml=" + report, "-p", "no:cacheprovider", perTestOutput ? "-v" : "-q"]
+      // pytest itself (`-m pytest`) when the interpreter has it, else the standard library's unittest.
+      var argv = [python, "-c", Self.pytestOrUnittest, "-o", "junit_family=xunit1", "--junitxml=" + report, "-p", "no:cacheprovider", perTestOutput ? "-v" : "-q"]
       switch selection {
       case .all: break
       case .filter(let filter): argv += ["-k", filter]

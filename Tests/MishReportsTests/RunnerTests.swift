@@ -20,6 +20,14 @@ struct RunnerTests {
     #expect(Runner.detect { files[$0] } == expected)
   }
 
+  @Test func pythonTestFilesMeanPytest() {
+    for (directory, names) in [("", ["calc.py", "test_calc.py"]), ("tests", ["__init__.py", "test_calc.py"]), ("test", ["calc_test.py"])] {
+      #expect(Runner.detect(read: { _ in nil }, list: { $0 == directory ? names : [] }) == .pytest, "\(directory): \(names)")
+    }
+    #expect(Runner.detect(read: { _ in nil }, list: { $0 == "" ? ["calc.py", "testing.py", "tests"] : ["helpers.py"] }) == nil)
+    #expect(Runner.detect(read: { ["go.mod": "module x\n"][$0] }, list: { _ in ["test_x.py"] }) == .go, "a marker file wins")
+  }
+
   @Test func detectsNothingWithoutMarkers() {
     #expect(Runner.detect { ["README.md": "", "Makefile": "all:\n\tcc x.c\n"][$0] } == nil)
     #expect(Runner.makeTarget("build:\n\ttest -f x\n") == nil, "a recipe line mentioning test is not a target")
@@ -30,7 +38,7 @@ struct RunnerTests {
     #expect(swift.argv == ["swift", "test", "--parallel", "--xunit-output", "/tmp/r/xunit.xml", "--event-stream-output-path", "/tmp/r/events.jsonl", "--event-stream-version", "0"])
     #expect(swift.report == .swift(xunit: "/tmp/r/xunit.xml", events: "/tmp/r/events.jsonl"))
     let pytest = Runner.pytest.invocation(selection: .filter("add and not wrong"), reportDirectory: "/tmp/r", python: ".venv/bin/python")
-    #expect(pytest.argv == [".venv/bin/python", "-m", "pytest", "-o", "junit_family=xunit1", "--junitxml=/tmp/r/pytest.xml", "-p", "no:cacheprovider", "-q", "-k", "add and not wrong"])
+    #expect(pytest.argv == [".venv/bin/python", "-c", Runner.pytestOrUnittest, "-o", "junit_family=xunit1", "--junitxml=/tmp/r/pytest.xml", "-p", "no:cacheprovider", "-q", "-k", "add and not wrong"])
     let cargo = Runner.cargo.invocation(selection: .exactly(["tests::a", "tests::b"]), reportDirectory: "/tmp/r")
     #expect(cargo.argv == ["cargo", "test", "--no-fail-fast", "--", "--exact", "tests::a", "tests::b", "-Z", "unstable-options", "--format", "json", "--report-time"])
     #expect(cargo.environment["RUSTC_BOOTSTRAP"] == "-1")

@@ -329,3 +329,33 @@ extension TestRunTests {
     #expect(garbage["notes"]?.arrayValue?.contains { $0.stringValue?.contains("status 3") == true } == true, "\(garbage)")
   }
 }
+
+extension TestRunTests {
+  /// A unittest suite with no pytest config is found by its test files, and where the project's python has no
+  /// pytest (a venv without it) it runs with unittest: the same ids, files, lines, messages, re-runs and filters.
+  @Test func unittestProjectWithoutPytest() throws {
+    let (directory, server) = try project("unittest")
+    let venv = Process()
+    venv.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    venv.arguments = ["python3", "-m", "venv", "--without-pip", directory.path + "/.venv"]
+    try venv.run()
+    venv.waitUntilExit()
+    try #require(venv.terminationStatus == 0, "python3 -m venv failed")
+    let failures: [(id: String, file: String?, line: Int?, message: String)] = [
+      ("tests/test_cart.py::DiscountTest::test_ten_percent", "tests/test_cart.py", 20, "AssertionError: 0.0 != 90"),
+      ("tests/test_cart.py::DiscountTest::test_lookup", "tests/test_cart.py", 23, "KeyError: 'missing'"),
+      ("tests/test_cart.py::DiscountTest::test_each_percent", "tests/test_cart.py", 28, "AssertionError: -400.0 not greater than or equal to 0"),
+    ]
+    let first = try call(server, "test_run", [:])
+    #expect(first["runner"]?.stringValue == "pytest")
+    #expect(first["notes"]?.arrayValue?.contains { $0.stringValue?.contains("ran with unittest") == true } == true, "\(first.compact)")
+    check(first, ExpectedRun(outcome: "tests_failed", total: 6, passed: 2, failed: 3, skipped: 1, failures: failures))
+    check(try call(server, "test_run", ["rerun_failed": true]), ExpectedRun(outcome: "tests_failed", total: 3, failed: 3, failures: failures))
+    check(
+      try call(server, "test_run", ["filter": "percent"]),
+      ExpectedRun(outcome: "tests_failed", total: 2, failed: 2, failures: [failures[0], failures[2]]))
+    #expect(try call(server, "test_run", ["filter": "no_such_test"])["outcome"]?.stringValue == "no_tests")
+    try directory.write("shop/cart.py", "def total(prices):\n    return sum(prices\n")
+    checkBuildFailure(try call(server, "test_run", [:]), file: "shop/cart.py", line: 2)
+  }
+}

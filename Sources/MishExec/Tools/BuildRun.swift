@@ -79,7 +79,9 @@ extension ExecTools {
   /// The build the root's files imply: their test runner's (Package.swift, Cargo.toml, ...), else `make` for any
   /// Makefile (one without a test target names no test runner, but still builds).
   static func impliedBuildCommand(workspace: Workspace) throws(ToolError) -> [String] {
-    let detected = Runner.detect { file in workspace.readIfPresent(file, limit: 1 << 20).map { String(decoding: $0, as: UTF8.self) } }
+    let detected = Runner.detect(
+      read: { file in workspace.readIfPresent(file, limit: 1 << 20).map { String(decoding: $0, as: UTF8.self) } },
+      list: { directory in workspace.names(in: directory) })
     if let argv = detected?.buildCommand() { return argv }
     if ["Makefile", "makefile", "GNUmakefile"].contains(where: { workspace.readIfPresent($0, limit: 1 << 20) != nil }) { return ["make"] }
     throw ToolError(

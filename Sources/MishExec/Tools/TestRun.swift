@@ -258,7 +258,9 @@ extension ExecTools {
       return (runner, makeTarget)
     }
     if args.string("command") != nil { return (.command, makeTarget) }
-    let detected = Runner.detect { file in workspace.readIfPresent(file, limit: 1 << 20).map { String(decoding: $0, as: UTF8.self) } }
+    let detected = Runner.detect(
+      read: { file in workspace.readIfPresent(file, limit: 1 << 20).map { String(decoding: $0, as: UTF8.self) } },
+      list: { directory in workspace.names(in: directory) })
     guard let detected else {
       throw ToolError(
         .notFound, "No test runner detected at the root (no Package.swift, pytest config, Cargo.toml, go.mod, package.json, CMakeLists.txt or Makefile with a test target)",
