@@ -227,7 +227,7 @@ extension Hub {
   func kill(_ id: String) async throws(ToolError) -> JSONValue {
     let session = try session(id)
     guard lock.withLock({ session.state.isLive }) else {
-      throw ToolError(.invalidArgument, "Session \(id) has already ended (\(session.state.rawValue))", hint: "hub_sessions shows every session's state.")
+      throw ToolError(.init(rawValue: "session_ended"), "Session \(id) has already ended (\(session.state.rawValue))", hint: "hub_sessions shows every session's state.")
     }
     let child = lock.withLock { session.child }
     setState(session, .killed, reason: "killed by hub_kill")

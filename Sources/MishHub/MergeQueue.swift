@@ -144,7 +144,9 @@ extension Hub {
       let shown = dirty.prefix(20).joined(separator: ", ") + (dirty.count > 20 ? ", and \(dirty.count - 20) more" : "")
       throw ToolError(
         .init(rawValue: "dirty"), "Session \(id) has uncommitted work, so there is nothing definite to land: \(shown)",
-        hint: "Commit it with git_commit (or discard it with git_restore), then submit again.",
+        hint: dirty.contains { $0.hasPrefix("??") }
+          ? "Commit it with git_commit (new files, shown ??, are committed by naming them in paths, or git_add them first; all: true takes only tracked files), or discard it with git_restore and fs_remove, then submit again."
+          : "Commit it with git_commit (or discard it with git_restore), then submit again.",
         details: ["paths": .array(dirty.map { .string(String($0.dropFirst(3))) }), "status": .array(dirty.map(JSONValue.string))])
     }
     guard ahead else {

@@ -128,6 +128,7 @@ final class HubTests {
     #expect(try git(["rev-parse", "mish/\(first)"], in: repository.path).trimmed == sha)
     let gone = try refused(hub, "hub/call", ["session_id": .string(first), "method": "fs/read", "params": ["path": "README.md"]])
     #expect(gone["code"]?.stringValue == "session_ended")
+    #expect(try refused(hub, "hub/kill", ["session_id": .string(first)])["code"]?.stringValue == "session_ended")
   }
 
   @Test func leaseConflictIsRefusedNamingTheHolder() throws {
