@@ -103,7 +103,7 @@ public enum Runner: String, Sendable, CaseIterable, Equatable {
   /// Makefile's test target; `command` the caller's command for `.command`, run with `shell -c`.
   public func invocation(
     selection: Selection, reportDirectory: String, python: String = "python3", makeTarget: String = "test",
-    command: String? = nil, perTestOutput: Bool = false, shell: String = "/bin/sh"
+    command: String? = nil, shell: String = "/bin/sh"
   ) -> Invocation {
     var environment = ["MISH_REPORT_DIR": reportDirectory]
     var notes: [String] = []
@@ -124,7 +124,7 @@ public enum Runner: String, Sendable, CaseIterable, Equatable {
     case .pytest:
       let report = reportDirectory + "/pytest.xml"
       // pytest itself (`-m pytest`) when the interpreter has it, else the standard library's unittest.
-      var argv = [python, "-c", Self.pytestOrUnittest, "-o", "junit_family=xunit1", "--junitxml=" + report, "-p", "no:cacheprovider", perTestOutput ? "-v" : "-q"]
+      var argv = [python, "-c", Self.pytestOrUnittest, "-o", "junit_family=xunit1", "--junitxml=" + report, "-p", "no:cacheprovider", "-v"]
       switch selection {
       case .all: break
       case .filter(let filter): argv += ["-k", filter]
@@ -220,6 +220,38 @@ public enum Runner: String, Sendable, CaseIterable, Equatable {
     case .pytest: ["python3", "-m", "compileall", "-q", "."]
     case .command: nil
     }
+  }
+
+  /// For a pytest run that wrote no report because it was killed (a crash, the timeout): what its `-v` lines say.
+  /// Each finished test keeps its status; the test that had started and not finished (pytest prints its id first,
+  /// its result when it ends) failed with `killedWhile`. Nil when the output names no test.
+  public static func pytestProgress(_ output: String, killedWhile: String) -> ParsedReport? {
+    var cases: [TestCase] = []
+    var running: String?
+    for line in output.split(separator: "\n") {
+      if let (id, status) = Runner.pytest.finishedTest(in: line) {
+        var test = Self.pytestCase(id, status: status)
+        if status == .failed { test.message = "failed; pytest was killed before it printed why (run this test alone to see)" }
+        cases.append(test)
+        running = nil
+      } else {
+        var text = line.drop { $0 == " " || $0 == "\t" }
+        while text.last == " " { text = text.dropLast() }
+        // The id of a test that has started: "tests/test_x.py::test_a" alone on its line (so far).
+        if text.contains("::"), !text.contains(" "), text.split(separator: "::").first?.hasSuffix(".py") == true { running = String(text) }
+      }
+    }
+    if let running {
+      var crashed = Self.pytestCase(running, status: .failed)
+      crashed.message = killedWhile
+      cases.append(crashed)
+    }
+    return cases.isEmpty ? nil : ParsedReport(cases: cases, problems: ["pytest wrote no report (it was killed); the results come from its progress lines."])
+  }
+
+  static func pytestCase(_ id: String, status: TestCase.Status) -> TestCase {
+    let parts = id.split(separator: "::").map(String.init)
+    return TestCase(suite: parts.dropFirst().dropLast().joined(separator: "::"), name: parts.last ?? id, id: id, status: status, file: parts.first)
   }
 
   /// A finished test named in one line of the runner's console output (for progress while it runs): its name and

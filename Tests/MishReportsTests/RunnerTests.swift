@@ -28,6 +28,17 @@ struct RunnerTests {
     #expect(Runner.detect(read: { ["go.mod": "module x\n"][$0] }, list: { _ in ["test_x.py"] }) == .go, "a marker file wins")
   }
 
+  @Test func pytestProgressLinesOfAKilledRun() throws {
+    let output = "collecting ... collected 3 items\n\ntests/t.py::test_a PASSED [ 33%]\ntests/t.py::T::test_b FAILED [ 66%]\ntests/t.py::test_c \n"
+    let report = try #require(Runner.pytestProgress(output, killedWhile: "killed"))
+    #expect(report.cases.map(\.id) == ["tests/t.py::test_a", "tests/t.py::T::test_b", "tests/t.py::test_c"])
+    #expect(report.cases.map(\.status) == [.passed, .failed, .failed])
+    #expect(report.cases.map(\.suite) == ["", "T", ""])
+    #expect(report.cases.map(\.file) == ["tests/t.py", "tests/t.py", "tests/t.py"])
+    #expect(report.cases[2].message == "killed")
+    #expect(Runner.pytestProgress("collecting ... collected 0 items\n", killedWhile: "killed") == nil)
+  }
+
   @Test func detectsNothingWithoutMarkers() {
     #expect(Runner.detect { ["README.md": "", "Makefile": "all:\n\tcc x.c\n"][$0] } == nil)
     #expect(Runner.makeTarget("build:\n\ttest -f x\n") == nil, "a recipe line mentioning test is not a target")
@@ -38,7 +49,7 @@ struct RunnerTests {
     #expect(swift.argv == ["swift", "test", "--parallel", "--xunit-output", "/tmp/r/xunit.xml", "--event-stream-output-path", "/tmp/r/events.jsonl", "--event-stream-version", "0"])
     #expect(swift.report == .swift(xunit: "/tmp/r/xunit.xml", events: "/tmp/r/events.jsonl"))
     let pytest = Runner.pytest.invocation(selection: .filter("add and not wrong"), reportDirectory: "/tmp/r", python: ".venv/bin/python")
-    #expect(pytest.argv == [".venv/bin/python", "-c", Runner.pytestOrUnittest, "-o", "junit_family=xunit1", "--junitxml=/tmp/r/pytest.xml", "-p", "no:cacheprovider", "-q", "-k", "add and not wrong"])
+    #expect(pytest.argv == [".venv/bin/python", "-c", Runner.pytestOrUnittest, "-o", "junit_family=xunit1", "--junitxml=/tmp/r/pytest.xml", "-p", "no:cacheprovider", "-v", "-k", "add and not wrong"])
     let cargo = Runner.cargo.invocation(selection: .exactly(["tests::a", "tests::b"]), reportDirectory: "/tmp/r")
     #expect(cargo.argv == ["cargo", "test", "--no-fail-fast", "--", "--exact", "tests::a", "tests::b", "-Z", "unstable-options", "--format", "json", "--report-time"])
     #expect(cargo.environment["RUSTC_BOOTSTRAP"] == "-1")

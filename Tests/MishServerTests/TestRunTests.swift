@@ -359,3 +359,30 @@ extension TestRunTests {
     checkBuildFailure(try call(server, "test_run", [:]), file: "shop/cart.py", line: 2)
   }
 }
+
+extension TestRunTests {
+  /// pytest killed before writing its report (a segfault, the timeout): its -v lines say which tests ran and which
+  /// one was running; before, a crash was 'error' with an earlier failure lost, and a timeout named no test.
+  @Test func pytestKilledMidRunSaysWhatRan() throws {
+    let directory = try TempDir("testrun-killed")
+    directories.append(directory)
+    try directory.write("pytest.ini", "")
+    try directory.write(
+      "tests/test_k.py",
+      "import ctypes, time\n\ndef test_fine():\n    assert True\n\ndef test_wrong():\n    assert 1 == 2\n\ndef test_crash():\n    ctypes.string_at(0)\n\ndef test_after():\n    assert True\n")
+    let server = try LiveServer(root: directory.path)
+    servers.append(server)
+    let crashed = try call(server, "test_run", [:])
+    #expect(crashed["outcome"]?.stringValue == "tests_failed", "\(crashed.compact)")
+    let failures = (crashed["failures"]?.arrayValue ?? []).map { [$0["id"]?.stringValue ?? "", $0["message"]?.stringValue ?? ""] }
+    #expect(failures.contains(["tests/test_k.py::test_crash", "killed by SIGSEGV while it ran"]), "\(crashed.compact)")
+    #expect(failures.contains { $0[0] == "tests/test_k.py::test_wrong" }, "\(crashed.compact)")
+    #expect(crashed["summary"]?["passed"]?.intValue == 1)
+
+    try directory.write("tests/test_k.py", "import time\n\ndef test_fine():\n    assert True\n\ndef test_hang():\n    time.sleep(60)\n")
+    let hung = try call(server, "test_run", ["timeout_ms": 4000])
+    #expect(hung["outcome"]?.stringValue == "timed_out", "\(hung.compact)")
+    #expect(hung["failures"]?.arrayValue?.first?["id"]?.stringValue == "tests/test_k.py::test_hang", "\(hung.compact)")
+    #expect(hung["failures"]?.arrayValue?.first?["message"]?.stringValue == "still running when the run hit its timeout")
+  }
+}

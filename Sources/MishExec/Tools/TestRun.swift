@@ -129,7 +129,7 @@ extension ExecTools {
           let scratch = TestAttempt.newScratchName()
           let invocation = runner.invocation(
             selection: selection, reportDirectory: "/tmp/" + scratch, python: python, makeTarget: makeTarget ?? "test",
-            command: command, perTestOutput: progress != nil, shell: shell)
+            command: command, shell: shell)
           let result = try await TestAttempt.run(
             invocation, scratch: scratch, runner: runner, engine: engine, profile: profile, timeoutMs: args.int("timeout_ms"),
             context: context, progress: progress)
@@ -140,6 +140,14 @@ extension ExecTools {
         var notes = invocation.notes + first.notes
         let output = first.output
         var report = first.report
+        var reportFromProgress = false
+        if report == nil, runner == .pytest, first.exit.timedOut || first.exit.signal != nil {
+          // Killed before it could write its report: its progress lines still say what ran, and what was running.
+          let killedWhile = first.exit.timedOut ? "still running when the run hit its timeout" : "killed by \(first.exit.signal ?? "a signal") while it ran"
+          report = Runner.pytestProgress(first.stdoutText(), killedWhile: killedWhile)
+          notes += report?.problems ?? []
+          reportFromProgress = report != nil
+        }
         var diagnostics: [Diagnostic] = []
         if let parsed = report {
           (report, diagnostics) = await ExecEngine.offPool { runner.interpreted(parsed, output: output) }
@@ -184,7 +192,7 @@ extension ExecTools {
         let verdict = TestOutcome.decide(
           exit: first.exit, report: judged, flaky: flaky.count, compileErrors: compileErrors,
           noTestsExitCode: runner == .pytest ? 5 : nil)
-        if first.report == nil && ![.buildFailed, .timedOut].contains(verdict.outcome) {
+        if first.report == nil && !reportFromProgress && ![.buildFailed, .timedOut].contains(verdict.outcome) {
           notes.append("The runner wrote no report mish could read; only its exit status and output were used.")
         }
         if let reason = verdict.reason { notes.append(reason) }
