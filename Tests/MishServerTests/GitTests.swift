@@ -29,14 +29,7 @@ func repositoryWithEveryChange() throws -> TempDir {
   try git(["add", "-A"], in: path)
   try git(["update-index", "--add", "--cacheinfo", "160000,1111111111111111111111111111111111111111,vendor/lib"], in: path)
   try git(["commit", "-qm", "base"], in: path)
-  // A conflict: both sides change conflict.txt.
-  try git(["checkout", "-qb", "other"], in: path)
-  try root.write("conflict.txt", "theirs\n")
-  try git(["commit", "-qam", "theirs"], in: path)
-  try git(["checkout", "-q", "main"], in: path)
-  try root.write("conflict.txt", "ours\n")
-  try git(["commit", "-qam", "ours"], in: path)
-  try git(["merge", "-q", "other"], in: path, allowFailure: true)
+  try startConflictingMerge(root, file: "conflict.txt")
   // The rest of the changes.
   try root.write("modify.txt", "alpha\nbeta changed\ngamma\n")
   try root.write("added.txt", "new file\n")
@@ -49,6 +42,17 @@ func repositoryWithEveryChange() throws -> TempDir {
   try root.write("debug.log", "ignored\n")
   try git(["update-index", "--add", "--cacheinfo", "160000,2222222222222222222222222222222222222222,vendor/lib"], in: path)
   return root
+}
+
+/// A merge stopped on a conflict in `file`: branch other writes "theirs", main "ours", then main merges other.
+func startConflictingMerge(_ root: TempDir, file: String) throws {
+  try git(["checkout", "-qb", "other"], in: root.path)
+  try root.write(file, "theirs\n")
+  try git(["commit", "-qam", "theirs"], in: root.path)
+  try git(["checkout", "-q", "main"], in: root.path)
+  try root.write(file, "ours\n")
+  try git(["commit", "-qam", "ours"], in: root.path)
+  try git(["merge", "-q", "other"], in: root.path, allowFailure: true)
 }
 
 /// `git status --porcelain=v2` as (xy, path, orig) triples; untracked and ignored as ?? and !!.
@@ -534,13 +538,7 @@ struct GitTests {
     try root.write("c.txt", "base\n")
     try git(["add", "-A"], in: path)
     try git(["commit", "-qm", "base"], in: path)
-    try git(["checkout", "-qb", "other"], in: path)
-    try root.write("c.txt", "theirs\n")
-    try git(["commit", "-qam", "theirs"], in: path)
-    try git(["checkout", "-q", "main"], in: path)
-    try root.write("c.txt", "ours\n")
-    try git(["commit", "-qam", "ours"], in: path)
-    try git(["merge", "-q", "other"], in: path, allowFailure: true)
+    try startConflictingMerge(root, file: "c.txt")
     try root.write("c.txt", resolution)
     let server = try LiveServer(root: path)
     defer { server.kill() }

@@ -50,6 +50,16 @@ final class TestRunTests {
     return (directory, server)
   }
 
+  /// A new directory holding `files` (path → text), and a server on it.
+  func scratchProject(_ label: String, _ files: [String: String]) throws -> (TempDir, LiveServer) {
+    let directory = try TempDir(label)
+    directories.append(directory)
+    for (path, text) in files { try directory.write(path, text) }
+    let server = try LiveServer(root: directory.path)
+    servers.append(server)
+    return (directory, server)
+  }
+
   func call(_ server: LiveServer, _ tool: String, _ arguments: JSONValue, meta: JSONValue? = nil) throws -> JSONValue {
     let result = try server.callTool(tool, arguments, meta: meta, timeout: Self.buildTimeout)
     #expect(result["isError"]?.boolValue != true, "\(tool) failed: \(result.compact)")
@@ -151,11 +161,7 @@ extension TestRunTests {
   }
 
   @Test func noRunnerIsAClearError() throws {
-    let directory = try TempDir("testrun-empty")
-    directories.append(directory)
-    try directory.write("README.md", "nothing to test\n")
-    let server = try LiveServer(root: directory.path)
-    servers.append(server)
+    let (_, server) = try scratchProject("testrun-empty", ["README.md": "nothing to test\n"])
     let result = try server.callTool("test_run", [:])
     #expect(result["isError"]?.boolValue == true)
     #expect(result["structuredContent"]?["error"]?["hint"]?.stringValue?.contains("runner") == true)
@@ -264,11 +270,7 @@ extension TestRunTests {
   }
 
   @Test func buildRunParsesCompilerOutput() throws {
-    let directory = try TempDir("buildrun")
-    directories.append(directory)
-    try directory.write("src/main.c", "int main(void) {\n  int unused;\n  return missing;\n}\n")
-    let server = try LiveServer(root: directory.path)
-    servers.append(server)
+    let (directory, server) = try scratchProject("buildrun", ["src/main.c": "int main(void) {\n  int unused;\n  return missing;\n}\n"])
     let failed = try call(server, "build_run", ["command": "gcc -Wall -c src/main.c -o /tmp/main.o"])
     #expect(failed["succeeded"]?.boolValue == false)
     let diagnostics = (failed["diagnostics"]?.arrayValue ?? []).map {
@@ -284,22 +286,14 @@ extension TestRunTests {
 
   /// A Makefile with no test target names no test runner, but it still says how to build.
   @Test func buildRunWithoutACommandRunsMakeForAnyMakefile() throws {
-    let directory = try TempDir("buildrun-make")
-    directories.append(directory)
-    try directory.write("Makefile", "all:\n\tgcc -Wall -c src/main.c -o /tmp/main.o\n")
-    try directory.write("src/main.c", "int main(void) {\n  return missing;\n}\n")
-    let server = try LiveServer(root: directory.path)
-    servers.append(server)
+    let (_, server) = try scratchProject(
+      "buildrun-make", ["Makefile": "all:\n\tgcc -Wall -c src/main.c -o /tmp/main.o\n", "src/main.c": "int main(void) {\n  return missing;\n}\n"])
     let build = try call(server, "build_run", [:])
     #expect(build["command"]?.stringValue == "make" && build["errors"]?.intValue == 1, "\(build)")
     let error = build["diagnostics"]?.arrayValue?.first
     #expect(error?["file"]?.stringValue == "src/main.c" && error?["line"]?.intValue == 2, "\(build)")
 
-    let empty = try TempDir("buildrun-empty")
-    directories.append(empty)
-    try empty.write("README.md", "nothing to build\n")
-    let emptyServer = try LiveServer(root: empty.path)
-    servers.append(emptyServer)
+    let (_, emptyServer) = try scratchProject("buildrun-empty", ["README.md": "nothing to build\n"])
     let refused = try emptyServer.callTool("build_run", [:])
     #expect(refused["isError"]?.boolValue == true)
     #expect(refused["structuredContent"]?["error"]?["hint"]?.stringValue?.contains("Pass command") == true, "\(refused)")
@@ -364,14 +358,13 @@ extension TestRunTests {
   /// pytest killed before writing its report (a segfault, the timeout): its -v lines say which tests ran and which
   /// one was running; before, a crash was 'error' with an earlier failure lost, and a timeout named no test.
   @Test func pytestKilledMidRunSaysWhatRan() throws {
-    let directory = try TempDir("testrun-killed")
-    directories.append(directory)
-    try directory.write("pytest.ini", "")
-    try directory.write(
-      "tests/test_k.py",
-      "import ctypes, time\n\ndef test_fine():\n    assert True\n\ndef test_wrong():\n    assert 1 == 2\n\ndef test_crash():\n    ctypes.string_at(0)\n\ndef test_after():\n    assert True\n")
-    let server = try LiveServer(root: directory.path)
-    servers.append(server)
+    let (directory, server) = try scratchProject(
+      "testrun-killed",
+      [
+        "pytest.ini": "",
+        "tests/test_k.py":
+          "import ctypes, time\n\ndef test_fine():\n    assert True\n\ndef test_wrong():\n    assert 1 == 2\n\ndef test_crash():\n    ctypes.string_at(0)\n\ndef test_after():\n    assert True\n",
+      ])
     let crashed = try call(server, "test_run", [:])
     #expect(crashed["outcome"]?.stringValue == "tests_failed", "\(crashed.compact)")
     let failures = (crashed["failures"]?.arrayValue ?? []).map { [$0["id"]?.stringValue ?? "", $0["message"]?.stringValue ?? ""] }
