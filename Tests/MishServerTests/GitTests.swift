@@ -44,6 +44,16 @@ func repositoryWithEveryChange() throws -> TempDir {
   return root
 }
 
+/// A temp directory holding a repository at `name` with one commit ("base", adding a.txt).
+func repositoryWithOneCommit(at name: String) throws -> TempDir {
+  let parent = try TempDir("git")
+  try git(["init", "-q", name], in: parent.path)
+  try parent.write(name + "/a.txt", "a\n")
+  try git(["add", "-A"], in: parent.at(name))
+  try git(["commit", "-qm", "base"], in: parent.at(name))
+  return parent
+}
+
 /// A merge stopped on a conflict in `file`: branch other writes "theirs", main "ours", then main merges other.
 func startConflictingMerge(_ root: TempDir, file: String) throws {
   try git(["checkout", "-qb", "other"], in: root.path)
@@ -284,12 +294,8 @@ struct GitTests {
 
   /// A linked worktree (as the hub makes one per session): status, commit on its own branch, checkpoint.
   @Test func linkedWorktreeWorks() throws {
-    let parent = try TempDir("git")
+    let parent = try repositoryWithOneCommit(at: "main-repo")
     defer { parent.remove() }
-    try git(["init", "-q", "main-repo"], in: parent.path)
-    try parent.write("main-repo/a.txt", "a\n")
-    try git(["add", "-A"], in: parent.at("main-repo"))
-    try git(["commit", "-qm", "base"], in: parent.at("main-repo"))
     try git(["worktree", "add", "-q", "-b", "mish/s1", "../wt"], in: parent.at("main-repo"))
     let server = try LiveServer(root: parent.at("wt"))
     defer { server.kill() }
@@ -308,12 +314,8 @@ struct GitTests {
   /// Sessions are linked worktrees of one repository, whose refs they share: each sees, numbers and restores only
   /// its own checkpoints (before, a session listed the others' and could restore one over its own work tree).
   @Test func checkpointsBelongToTheirWorktree() throws {
-    let parent = try TempDir("git")
+    let parent = try repositoryWithOneCommit(at: "main-repo")
     defer { parent.remove() }
-    try git(["init", "-q", "main-repo"], in: parent.path)
-    try parent.write("main-repo/a.txt", "a\n")
-    try git(["add", "-A"], in: parent.at("main-repo"))
-    try git(["commit", "-qm", "base"], in: parent.at("main-repo"))
     var servers: [LiveServer] = []
     defer { servers.forEach { $0.kill() } }
     for name in ["s1", "s.2"] {
