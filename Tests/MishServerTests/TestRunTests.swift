@@ -166,6 +166,20 @@ extension TestRunTests {
     #expect(result["isError"]?.boolValue == true)
     #expect(result["structuredContent"]?["error"]?["hint"]?.stringValue?.contains("runner") == true)
   }
+
+  static let hasGo = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains {
+    FileManager.default.isExecutableFile(atPath: "\($0)/go")
+  }
+
+  /// A runner whose program this machine lacks says which runner, why, and the way around it.
+  @Test(.enabled(if: !hasGo, "needs a machine without go")) func aMissingRunnerProgramIsNamed() throws {
+    let (_, server) = try scratchProject("testrun-nogo", ["go.mod": "module x\n"])
+    let result = try server.callTool("test_run", ["runner": "go"])
+    let error = result["structuredContent"]?["error"]
+    #expect(error?["code"]?.stringValue == "not_found", "\(result.compact)")
+    #expect(error?["message"]?.stringValue?.contains("the go runner (asked for) needs it") == true, "\(result.compact)")
+    #expect(error?["hint"]?.stringValue?.contains("command") == true)
+  }
 }
 
 extension TestRunTests {

@@ -130,10 +130,19 @@ extension ExecTools {
           let invocation = runner.invocation(
             selection: selection, reportDirectory: "/tmp/" + scratch, python: python, makeTarget: makeTarget ?? "test",
             command: command, shell: shell)
-          let result = try await TestAttempt.run(
-            invocation, scratch: scratch, runner: runner, engine: engine, profile: profile, timeoutMs: args.int("timeout_ms"),
-            context: context, progress: progress)
-          return (result, invocation)
+          do {
+            let result = try await TestAttempt.run(
+              invocation, scratch: scratch, runner: runner, engine: engine, profile: profile, timeoutMs: args.int("timeout_ms"),
+              context: context, progress: progress)
+            return (result, invocation)
+          } catch where error.code == .notFound && runner != .command {
+            // The runner's program is missing: say which runner mish chose and why, and the way around it.
+            var missing = error
+            let chosen = (args.string("runner") ?? "auto") == "auto" ? "detected from the project's files" : "asked for"
+            missing.message += ": the \(runner.rawValue) runner (\(chosen)) needs it"
+            missing.hint = "Install it on this machine, or pass runner (\(runnerNames.joined(separator: ", "))) or command, a shell line that runs the tests (JUnit in $MISH_REPORT_DIR or TAP on stdout)."
+            throw missing
+          }
         }
         let (first, invocation) = try await attempt(selection)
         var attempts = [first]
