@@ -134,6 +134,7 @@ extension TestRunTests {
 
     let none = try call(server, "test_run", ["filter": "no_such_test"])
     #expect(none["outcome"]?.stringValue == "no_tests", "\(none)")
+    #expect(none["notes"]?.arrayValue?.contains { $0.stringValue?.contains("No test matched the filter \"no_such_test\"") == true } == true, "\(none)")
 
     try directory.write("calc.py", "def add(a, b):\n    return a +\n")
     checkBuildFailure(try call(server, "test_run", [:]), file: "calc.py", line: 2)

@@ -205,6 +205,9 @@ extension ExecTools {
           notes.append("The runner wrote no report mish could read; only its exit status and output were used.")
         }
         if let reason = verdict.reason { notes.append(reason) }
+        if verdict.outcome == .noTests, case .filter(let filter) = selection {
+          notes.append("No test matched the filter \"\(filter)\" (in the \(runner.rawValue) runner's own syntax); run without filter to see every test's id.")
+        }
         if !flaky.isEmpty {
           notes.append("\(flaky.count) test\(flaky.count == 1 ? "" : "s") failed and then passed on a retry: reported as flaky, not as passed.")
         }
