@@ -10,7 +10,7 @@ extension Runner {
     String(decoding: report.prefix(512), as: UTF8.self).contains(#"<testsuite name="mish-unittest""#)
   }
 
-  static let pytestOrUnittest = #"""
+  public static let pytestOrUnittest = #"""
     import importlib.util, inspect, os, sys, time, traceback, unittest
     if importlib.util.find_spec("pytest") is not None:
         os.execv(sys.executable, [sys.executable, "-m", "pytest"] + sys.argv[1:])
@@ -27,15 +27,24 @@ extension Runner {
         i += 1
     print("mish: pytest is not installed for %s; running the tests with unittest" % sys.executable, file=sys.stderr)
 
+    # tests/ or test/ without __init__.py: unittest discovers them only from inside (their modules are top-level).
+    flat = [d for d in ("tests", "test") if os.path.isdir(d) and not os.path.exists(os.path.join(d, "__init__.py"))]
+    sys.path[:0] = [os.getcwd()] + [os.path.abspath(d) for d in flat]
+
     def dotted(node):
         path, _, rest = node.partition("::")
+        for d in flat:
+            if path.startswith(d + "/"): path = path[len(d) + 1:]
         module = path[:-3].replace("/", ".") if path.endswith(".py") else path
         return ".".join([module] + [part for part in rest.split("::") if part])
 
     loader = unittest.TestLoader()
     if pattern: loader.testNamePatterns = ["*%s*" % pattern]
-    sys.path.insert(0, os.getcwd())
-    suite = loader.loadTestsFromNames([dotted(n) for n in ids]) if ids else loader.discover(".", top_level_dir=".")
+    if ids:
+        suite = loader.loadTestsFromNames([dotted(n) for n in ids])
+    else:
+        suite = loader.discover(".", top_level_dir=".")
+        for d in flat: suite.addTests(loader.discover(d, top_level_dir=d))
 
     class Recorder(unittest.TestResult):
         def __init__(self):
@@ -59,26 +68,30 @@ extension Runner {
         def addUnexpectedSuccess(self, test): self.record(test, "failure", text="unexpected success")
 
     def located(test):
-        """(classname, name, file, zero-based line) as pytest's xunit1 writes them; a module that failed to load
-        (unittest's _FailedTest) is a collection error: no classname, the module as the name."""
+        """(classname, name, file, zero-based line, node id) as pytest's xunit1 writes them, the module spelt from
+        the file's path as pytest does; a module that failed to load (unittest's _FailedTest) is a collection error:
+        no classname, the module as the name."""
         cls = type(test)
         if cls.__name__ == "_FailedTest":
             name = test._testMethodName
-            return "", name, name.replace(".", "/") + ".py", 0
+            path = name.replace(".", "/") + ".py"
+            for d in flat:
+                if not os.path.exists(path) and os.path.exists(os.path.join(d, path)): path = os.path.join(d, path)
+            return "", path[:-3].replace("/", "."), path, 0, path
         try:
             path = os.path.relpath(inspect.getsourcefile(cls))
             line = inspect.getsourcelines(getattr(cls, test._testMethodName))[1] - 1
         except (TypeError, OSError, AttributeError):
             path, line = cls.__module__.replace(".", "/") + ".py", 0
-        return cls.__module__ + "." + cls.__qualname__, test._testMethodName, path, line
+        node = "::".join([path] + cls.__qualname__.split(".") + [test._testMethodName])
+        return path[:-3].replace("/", ".") + "." + cls.__qualname__, test._testMethodName, path, line, node
 
     result = Recorder()
     started = time.monotonic()
     suite.run(result)
     rows, counts = [], {"failure": 0, "error": 0, "skipped": 0}
     for test, status, message, text, seconds in result.cases:
-        classname, name, path, line = located(test)
-        node = "::".join([path] + classname[len(test.__class__.__module__) + 1:].split(".") + [name]) if classname else path
+        classname, name, path, line, node = located(test)
         if status in counts: counts[status] += 1
         if classname == "" and status == "error": message = "collection failure"
         body = ""

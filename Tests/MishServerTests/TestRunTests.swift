@@ -364,6 +364,10 @@ extension TestRunTests {
       try call(server, "test_run", ["filter": "percent"]),
       ExpectedRun(outcome: "tests_failed", total: 2, failed: 2, failures: [failures[0], failures[2]]))
     #expect(try call(server, "test_run", ["filter": "no_such_test"])["outcome"]?.stringValue == "no_tests")
+    // tests/ as a plain directory (no __init__.py): found all the same, with the same ids, and re-run by them.
+    unlink(directory.path + "/tests/__init__.py")
+    check(try call(server, "test_run", [:]), ExpectedRun(outcome: "tests_failed", total: 6, passed: 2, failed: 3, skipped: 1, failures: failures))
+    check(try call(server, "test_run", ["rerun_failed": true]), ExpectedRun(outcome: "tests_failed", total: 3, failed: 3, failures: failures))
     try directory.write("shop/cart.py", "def total(prices):\n    return sum(prices\n")
     checkBuildFailure(try call(server, "test_run", [:]), file: "shop/cart.py", line: 2)
   }
