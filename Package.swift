@@ -148,7 +148,6 @@ targets += [
   .target(
     name: "MishSession",
     dependencies: [
-      "CMishSys",
       "MishExec",
       "MishFiles",
       "MishGit",
@@ -184,10 +183,13 @@ targets += [
     name: "MishCLI",
     dependencies: [
       "CSpawn",
+      "MishExec",
+      "MishFiles",
       "MishGit",
       "MishHub",
       "MishJSON",
       "MishRPC",
+      "MishSandbox",
       "MishServer",
       "MishSession",
     ]

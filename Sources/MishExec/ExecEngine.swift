@@ -108,7 +108,7 @@ public final class ExecEngine: @unchecked Sendable {
   func start(_ request: StartRequest) throws(ToolError) -> ManagedProcess {
     let plan = launcher.plan(request.profile)
     if request.profile.isUnconfined {
-      log("warning: running \(request.commandText) with profile none: no sandbox (host file system and network)")
+      log("running \(request.commandText) with profile none: no sandbox (host file system and network)")
     }
     let number: Int = lock.withLock {
       defer { nextNumber += 1 }

@@ -274,13 +274,26 @@ public final class Hub: @unchecked Sendable {
     for row in rows {
       var event: JSONObject = (row[4].text.flatMap { try? JSONParser.parse(Array($0.utf8)) }?.objectValue) ?? [:]
       event["seq"] = .int(row[0].int ?? 0)
-      event["time_ms"] = .int(row[1].int ?? 0)
+      let timeMs = row[1].int ?? 0
+      event["time"] = .string(Self.rfc3339(milliseconds: timeMs))
+      event["time_ms"] = .int(timeMs)
       event["kind"] = .string(row[2].text ?? "")
       event["session_id"] = row[3].text.map(JSONValue.string) ?? .null
       events.append(.object(event))
       next = row[0].int ?? next
     }
     return (events, next)
+  }
+
+  /// `2026-12-04T23:30:05.123Z`: an event's time as the contract's `time` field gives it (`time_ms` beside it).
+  static func rfc3339(milliseconds: Int) -> String {
+    var seconds = time_t(milliseconds / 1000)
+    var parts = tm()
+    gmtime_r(&seconds, &parts)
+    let millis = milliseconds % 1000
+    return String(
+      format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday), Int(parts.tm_hour),
+      Int(parts.tm_min), Int(parts.tm_sec), millis)
   }
 
   // MARK: - Session state

@@ -143,8 +143,10 @@ public enum HubTools {
       result: Schema.object(
         nil,
         [
-          "events": .required(Schema.array(of: Schema.object("An event: seq, time_ms, kind, session_id, and its own fields.", [
-            "seq": .required(Schema.integer(nil, minimum: 1)), "time_ms": .required(Schema.integer(nil, minimum: 0)),
+          "events": .required(Schema.array(of: Schema.object("An event: seq, time, time_ms, kind, session_id, and its own fields.", [
+            "seq": .required(Schema.integer(nil, minimum: 1)),
+            "time": .required(Schema.string("When it happened, UTC (RFC 3339, milliseconds).")),
+            "time_ms": .required(Schema.integer("The same time in milliseconds since the Unix epoch.", minimum: 0)),
             "kind": .required(Schema.string()), "session_id": .required(Schema.nullable(Schema.string())),
           ], additionalProperties: true))),
           "next_seq": .required(Schema.integer("Pass as since_seq to read on.", minimum: 0)),

@@ -99,6 +99,11 @@ final class HubTests {
     // Every call, state change and commit is an event, in seq order.
     let events = try ok(hub, "hub/events", ["since_seq": 0, "limit": 1000])["events"]?.arrayValue ?? []
     let seqs = events.compactMap { $0["seq"]?.intValue }
+    // The contract's `time` (RFC 3339, UTC) agrees with `time_ms`.
+    let stamp = try #require(events.first)
+    let seconds = (stamp["time_ms"]?.intValue ?? 0) / 1000
+    let expectedTime = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+    #expect(stamp["time"]?.stringValue?.hasPrefix(String(expectedTime.dropLast())) == true, "\(stamp)")
     #expect(seqs == seqs.sorted() && Set(seqs).count == seqs.count)
     let kinds = Set(events.compactMap { $0["kind"]?.stringValue })
     #expect(kinds.isSuperset(of: ["session.spawned", "session.state", "call", "commit", "decision"]), "\(kinds)")
