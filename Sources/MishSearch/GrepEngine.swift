@@ -77,7 +77,7 @@ final class GrepRun: @unchecked Sendable {
         options: .init(
           maxDepth: nil, includeHidden: query.includeHidden, respectGitignore: query.respectGitignore, resume: resume))
     } else {
-      // A single file named explicitly: searched whatever its name; the glob filter does not apply.
+      // A single file named explicitly: searched whatever its name; the glob filters do not apply.
       let handle = OpenFile(adopting: fd)
       globBaseLength = 0
       var afterLine = 0
@@ -158,6 +158,16 @@ final class GrepRun: @unchecked Sendable {
     }
     guard let walker else { return nil }
     while let item = walker.next() {
+      if let exclude = compiled.query.excludeGlob, item.type == .file || item.type == .directory {
+        let isDirectory = item.type == .directory
+        let excluded = item.path.withUnsafeBufferPointer {
+          exclude.matches(path: UnsafeBufferPointer(rebasing: $0[globBaseLength...]), isDirectory: isDirectory)
+        }
+        if excluded {
+          if isDirectory { walker.skipDescent() }
+          continue
+        }
+      }
       guard item.type == .file else { continue }
       if let glob = compiled.query.glob {
         let matched = item.path.withUnsafeBufferPointer {

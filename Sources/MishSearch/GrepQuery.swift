@@ -9,6 +9,9 @@ public struct GrepQuery: Sendable {
   public var caseInsensitive: Bool
   /// Only files whose path (relative to `path`) matches.
   public var glob: GlobPattern?
+  /// Files whose path (relative to `path`) matches are not searched, and directories that match are not entered
+  /// (ripgrep's `-g '!tests'`).
+  public var excludeGlob: GlobPattern?
   /// Directory (or single file) to search, relative to the root.
   public var path: String
   /// Lines of context before and after each match.
@@ -27,12 +30,14 @@ public struct GrepQuery: Sendable {
   public init(
     pattern: String, isRegex: Bool = false, caseInsensitive: Bool = false, glob: GlobPattern? = nil, path: String = "",
     contextLines: Int = 0, maxResults: Int = 100, cursor: String? = nil, includeHidden: Bool = false,
-    respectGitignore: Bool = true, maxFileSize: Int = 50 << 20, maxLineLength: Int = 500
+    respectGitignore: Bool = true, maxFileSize: Int = 50 << 20, maxLineLength: Int = 500,
+    excludeGlob: GlobPattern? = nil
   ) {
     self.pattern = pattern
     self.isRegex = isRegex
     self.caseInsensitive = caseInsensitive
     self.glob = glob
+    self.excludeGlob = excludeGlob
     self.path = path
     self.contextLines = contextLines
     self.maxResults = maxResults

@@ -81,6 +81,25 @@ struct GrepTests {
       ])
   }
 
+  @Test func excludeGlobLeavesOutFilesAndPrunesDirectories() throws {
+    let tree = codeTree()
+    tree.write("src/vendor/dep.rs", "fn open_handler() {}\n")
+    let all = try grep(tree, GrepQuery(pattern: "handler", excludeGlob: GlobPattern("vendor")))
+    #expect(locations(all) == ["notes/ünïcode.txt:1:13", "src/server.rs:3:13", "src/server.rs:8:12"])
+    let noText = try grep(tree, GrepQuery(pattern: "handler", excludeGlob: GlobPattern("{*.txt,*.md}")))
+    #expect(locations(noText) == ["src/server.rs:3:13", "src/server.rs:8:12", "src/vendor/dep.rs:1:9"])
+    // Relative to the searched path, and kept across pages.
+    var query = GrepQuery(pattern: "handler", path: "src", maxResults: 1, excludeGlob: try GlobPattern("vendor/"))
+    var pages: [String] = []
+    while true {
+      let page = try grep(tree, query)
+      pages += locations(page)
+      guard let cursor = page.nextCursor else { break }
+      query.cursor = cursor
+    }
+    #expect(pages == ["src/server.rs:3:13", "src/server.rs:8:12"])
+  }
+
   @Test func invalidRegexSaysWhatAndSuggestsLiteral() throws {
     let tree = codeTree()
     for pattern in ["(foo", "a[b", "*x", "x{2,1}", "\\", "^+?[ab]c"] {

@@ -24,6 +24,29 @@ extension FileTools {
     (SearchRoot(fd: workspace.fd), try workspace.confined(path ?? "", doing: "searching"))
   }
 
+  /// Compiles a glob given to fs/glob or fs/grep. Agents often spell globs as absolute paths
+  /// (`/repo/src/**/*.ts`): one that starts with the root, and the searched directory beneath it, is made relative to
+  /// that directory, since otherwise its leading `/` would anchor it at the searched directory and match nothing.
+  static func globPattern(_ text: String, _ workspace: Workspace, searching path: String) throws(ToolError) -> GlobPattern {
+    var pattern = text
+    if text.hasPrefix("/") {
+      for root in [workspace.rootPath, workspace.givenRootPath] {
+        let prefix = root == "/" ? "/" : root + "/"
+        guard text.hasPrefix(prefix) else { continue }
+        let fromRoot = String(text.dropFirst(prefix.count))
+        let directory = path.isEmpty ? "" : path + "/"
+        guard fromRoot.hasPrefix(directory) else {
+          throw ToolError(
+            .invalidArgument, "The glob \(text.debugDescription) is not beneath the searched directory \(path.debugDescription)",
+            hint: "Write the glob relative to path (e.g. \"**/*.ts\"), or search a directory that holds it.")
+        }
+        pattern = String(fromRoot.dropFirst(directory.count))
+        break
+      }
+    }
+    do { return try GlobPattern(pattern) } catch { throw toolError(error) }
+  }
+
   static func list(_ workspace: Workspace) -> OperationSpec {
     OperationSpec(
       name: "fs/list", title: "List directory",
@@ -114,8 +137,7 @@ extension FileTools {
       },
       handler: .blocking { args, context throws(ToolError) in
         let (root, path) = try searchRoot(workspace, args.string("path"))
-        let pattern: GlobPattern
-        do { pattern = try GlobPattern(try args.require("pattern")) } catch { throw toolError(error) }
+        let pattern = try globPattern(try args.require("pattern"), workspace, searching: path)
         let query = GlobQuery(
           pattern: pattern, path: path, cursor: args.string("cursor"), limit: args.int("limit") ?? 500,
           includeHidden: args["include_hidden"]?.boolValue, respectGitignore: args.bool("respect_gitignore", default: true))
@@ -145,7 +167,7 @@ extension FileTools {
           "pattern": .required(Schema.string("What to find.", minLength: 1)),
           "regex": .optional(Schema.boolean("Treat pattern as a regular expression; false for a literal string.", default: true)),
           "case_insensitive": .optional(Schema.boolean(default: false)),
-          "glob": .optional(Schema.string("Only search files whose path matches this glob, e.g. `*.swift`.")),
+          "glob": .optional(Schema.string("Only search files whose path (relative to `path`) matches this glob, e.g. `*.swift` or `src/**/*.ts`; a leading `!` leaves matching files and directories out instead, e.g. `!tests` or `!*.min.js`.")),
           "path": .optional(dirSchema),
           "context_lines": .optional(Schema.integer("Lines of context before and after each match.", minimum: 0, maximum: 20, default: 0)),
           "max_results": .optional(Schema.integer("Most matches per page.", minimum: 1, maximum: 5000, default: 200)),
@@ -159,6 +181,7 @@ extension FileTools {
           "matches": .required(Schema.array(of: matchSchema)),
           "next_cursor": .required(nextCursorSchema),
           "files_searched": .required(Schema.integer(minimum: 0)),
+          "files_skipped": .required(Schema.integer("Files passed over as binary (a NUL byte in the first 8 KiB), larger than 50 MiB, or unreadable.", minimum: 0)),
           "truncated": .required(Schema.boolean("True when more matches exist beyond this page.")),
         ]),
       annotations: .readOnly,
@@ -177,22 +200,36 @@ extension FileTools {
           }
         }
         let searched = result["files_searched"]?.intValue ?? 0
-        if matches.isEmpty { lines.append("(no matches in \(searched) files)") }
+        let skipped = result["files_skipped"]?.intValue ?? 0
+        if matches.isEmpty {
+          if skipped > 0 {
+            lines.append("(no matches in \(searched) files; \(skipped) skipped as binary, larger than 50 MiB or unreadable)")
+          } else if searched == 0 {
+            lines.append("(no matches: no file was searched; the path holds no file that passes the glob (relative to path), .gitignore and hidden filters)")
+          } else {
+            lines.append("(no matches in \(searched) files)")
+          }
+        }
         if let cursor = result["next_cursor"]?.stringValue { lines.append("[more matches: cursor=\(cursor)]") }
         return clip(lines.joined(separator: "\n"), maxBytes: 16_000)
       },
       handler: .blocking { args, context throws(ToolError) in
         let (root, path) = try searchRoot(workspace, args.string("path"))
         var glob: GlobPattern?
+        var excludeGlob: GlobPattern?
         if let text = args.string("glob") {
-          do { glob = try GlobPattern(text) } catch { throw toolError(error) }
+          if text.hasPrefix("!") {
+            excludeGlob = try globPattern(String(text.dropFirst()), workspace, searching: path)
+          } else {
+            glob = try globPattern(text, workspace, searching: path)
+          }
         }
         let query = GrepQuery(
           pattern: try args.require("pattern"), isRegex: args.bool("regex", default: true),
           caseInsensitive: args.bool("case_insensitive", default: false), glob: glob, path: path,
           contextLines: args.int("context_lines") ?? 0, maxResults: args.int("max_results") ?? 200,
           cursor: args.string("cursor"), includeHidden: args.bool("include_hidden", default: false),
-          respectGitignore: args.bool("respect_gitignore", default: true))
+          respectGitignore: args.bool("respect_gitignore", default: true), excludeGlob: excludeGlob)
         let result: GrepResult
         do { result = try root.grep(query, isCancelled: { context.isCancelled }) } catch { throw toolError(error) }
         let matches: [JSONValue] = result.matches.map { match in
@@ -203,7 +240,8 @@ extension FileTools {
         }
         return [
           "matches": .array(matches), "next_cursor": JSONValue(result.nextCursor),
-          "files_searched": .int(result.filesSearched), "truncated": .bool(result.truncated),
+          "files_searched": .int(result.filesSearched), "files_skipped": .int(result.filesSkipped),
+          "truncated": .bool(result.truncated),
         ]
       })
   }
