@@ -58,4 +58,20 @@ import Testing
     let none = try s.ok("fs/grep", ["pattern": "absent"])
     #expect(text(s, "fs/grep", none) == "(no matches in 3 files; 1 skipped as binary, larger than 50 MiB or unreadable)")
   }
+
+  @Test func grepTextPrintsSharedContextOnceInLineOrder() throws {
+    let s = try Scratch()
+    try s.put("many.txt", (1...20).map { "m \($0)\n" }.joined())
+    try s.put("other.txt", "x\nm 1\n")
+    let result = try s.ok("fs/grep", ["pattern": "^m (1|2|9)$", "context_lines": 2])
+    #expect(
+      text(s, "fs/grep", result).split(separator: "\n") == [
+        "many.txt:1:1: m 1", "many.txt:2:1: m 2", "many.txt-3-m 3", "many.txt-4-m 4", "--",
+        "many.txt-7-m 7", "many.txt-8-m 8", "many.txt:9:1: m 9", "many.txt-10-m 10", "many.txt-11-m 11", "--",
+        "other.txt-1-x", "other.txt:2:1: m 1",
+      ])
+    // Without context the lines are the matches alone, with no separators.
+    let plain = try s.ok("fs/grep", ["pattern": "^m (1|2)$"])
+    #expect(text(s, "fs/grep", plain).split(separator: "\n") == ["many.txt:1:1: m 1", "many.txt:2:1: m 2", "other.txt:2:1: m 1"])
+  }
 }

@@ -147,6 +147,44 @@ extension FileTools {
       })
   }
 
+  /// grep's compact text, as ripgrep prints it: `path:line:column: text` for a match, `path-line-text` for context.
+  /// Context shared by nearby matches is printed once and in line order, and `--` separates groups that are not
+  /// contiguous, so the text reads as the file does.
+  static func renderMatches(_ matches: [JSONValue]) -> [String] {
+    let hasContext = matches.contains {
+      !($0["before"]?.arrayValue?.isEmpty ?? true) || !($0["after"]?.arrayValue?.isEmpty ?? true)
+    }
+    var lines: [String] = []
+    var last: (path: String, line: Int)? = nil
+    func emit(_ path: String, _ number: Int, _ text: String) {
+      if let last, last.path == path, number <= last.line { return }
+      if hasContext, let last, last.path != path || number != last.line + 1 { lines.append("--") }
+      lines.append(text)
+      last = (path, number)
+    }
+    for (index, match) in matches.enumerated() {
+      let path = match["path"]?.stringValue ?? ""
+      let line = match["line"]?.intValue ?? 0
+      let before = match["before"]?.arrayValue?.compactMap(\.stringValue) ?? []
+      for (offset, text) in before.enumerated() {
+        let number = line - before.count + offset
+        emit(path, number, "\(path)-\(number)-\(text)")
+      }
+      emit(path, line, "\(path):\(line):\(match["column"]?.intValue ?? 0): \(match["text"]?.stringValue ?? "")")
+      // Context that reaches the next match in the same file is left to that match.
+      var stop = Int.max
+      if index + 1 < matches.count, matches[index + 1]["path"]?.stringValue == path {
+        stop = matches[index + 1]["line"]?.intValue ?? Int.max
+      }
+      for (offset, text) in (match["after"]?.arrayValue?.compactMap(\.stringValue) ?? []).enumerated() {
+        let number = line + 1 + offset
+        guard number < stop else { break }
+        emit(path, number, "\(path)-\(number)-\(text)")
+      }
+    }
+    return lines
+  }
+
   static func grep(_ workspace: Workspace) -> OperationSpec {
     let matchSchema = Schema.object(
       nil,
@@ -188,17 +226,7 @@ extension FileTools {
       footprint: reads(workspace, "path"),
       render: { result in
         let matches = result["matches"]?.arrayValue ?? []
-        var lines: [String] = []
-        for match in matches {
-          let path = match["path"]?.stringValue ?? ""
-          let line = match["line"]?.intValue ?? 0
-          let before = match["before"]?.arrayValue?.compactMap(\.stringValue) ?? []
-          for (offset, text) in before.enumerated() { lines.append("\(path)-\(line - before.count + offset)-\(text)") }
-          lines.append("\(path):\(line):\(match["column"]?.intValue ?? 0): \(match["text"]?.stringValue ?? "")")
-          for (offset, text) in (match["after"]?.arrayValue?.compactMap(\.stringValue) ?? []).enumerated() {
-            lines.append("\(path)-\(line + 1 + offset)-\(text)")
-          }
-        }
+        var lines = renderMatches(matches)
         let searched = result["files_searched"]?.intValue ?? 0
         let skipped = result["files_skipped"]?.intValue ?? 0
         if matches.isEmpty {
