@@ -117,6 +117,10 @@ import Testing
     #expect(files[0]["content"] == "A\n")
     #expect(files[1]["error"]?["code"] == "not_found")
     #expect(files[2]["error"]?["code"] == "outside_root")
+    // The text an agent reads carries each failure's hint, not only its code and message.
+    let text = s.registry.operation(named: "fs/read_many")?.render(r) ?? ""
+    #expect(text.contains("nope: error not_found: "))
+    #expect(text.contains("hint: \(files[1]["error"]?["hint"]?.stringValue ?? "?")"))
   }
 }
 

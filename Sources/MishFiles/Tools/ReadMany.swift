@@ -25,7 +25,9 @@ extension FileTools {
       render: { result in
         (result["files"]?.arrayValue ?? []).map { file in
           if let error = file["error"] {
-            return "\(file["path"]?.stringValue ?? ""): error \(error["code"]?.stringValue ?? ""): \(error["message"]?.stringValue ?? "")"
+            var text = "\(file["path"]?.stringValue ?? ""): error \(error["code"]?.stringValue ?? ""): \(error["message"]?.stringValue ?? "")"
+            if let hint = error["hint"]?.stringValue, !hint.isEmpty { text += "\nhint: \(hint)" }
+            return text
           }
           return renderRead(file)
         }.joined(separator: "\n\n")
