@@ -32,6 +32,15 @@ import Testing
       paths(try s.ok("fs/grep", ["pattern": "TODO", "glob": "!lib/", "path": "src"]), "matches") == ["src/app/main.py"])
   }
 
+  /// fs/glob finds files; directories with a pattern ending in `/`, and its empty text says so.
+  @Test func globFindsDirectoriesWithATrailingSlash() throws {
+    let s = try tree()
+    let files = try s.ok("fs/glob", ["pattern": "src/*"])
+    #expect(paths(files, "paths").isEmpty)
+    #expect(text(s, "fs/glob", files).contains("pattern ending in /"), "\(text(s, "fs/glob", files))")
+    #expect(paths(try s.ok("fs/glob", ["pattern": "src/*/"]), "paths") == ["src/app", "src/lib"])
+  }
+
   @Test func absoluteGlobsInsideTheRootAreMadeRelative() throws {
     let s = try tree()
     let root = s.workspace.rootPath

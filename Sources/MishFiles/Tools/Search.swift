@@ -110,7 +110,7 @@ extension FileTools {
   static func glob(_ workspace: Workspace) -> OperationSpec {
     OperationSpec(
       name: "fs/glob", title: "Find files by pattern",
-      summary: "Find files whose path matches a glob (`**/*.swift`, `src/*.{ts,tsx}`); a pattern without `/` matches file names at any depth. .gitignore is respected. Paged with cursors.",
+      summary: "Find files whose path matches a glob (`**/*.swift`, `src/*.{ts,tsx}`); a pattern without `/` matches file names at any depth; a pattern ending in `/` finds directories instead (`src/*/`). .gitignore is respected. Paged with cursors.",
       params: Schema.object(
         nil,
         [
@@ -131,7 +131,7 @@ extension FileTools {
       footprint: reads(workspace, "path"),
       render: { result in
         let paths = result["paths"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        var text = paths.isEmpty ? "(no matches)" : paths.joined(separator: "\n")
+        var text = paths.isEmpty ? "(no matches; fs_glob finds files, and directories only with a pattern ending in /, e.g. src/*/)" : paths.joined(separator: "\n")
         if let cursor = result["next_cursor"]?.stringValue { text += "\n[more paths: cursor=\(cursor)]" }
         return text
       },
