@@ -31,9 +31,7 @@ struct TestAttempt: Sendable {
     environment.merge(invocation.environment) { _, new in new }
     let argv = invocation.argv
     // A shell line is shown as the line itself.
-    // The pytest runner's program is shown as what it runs, not as its text.
-    let shown = argv.count > 2 && argv[2] == Runner.pytestOrUnittest ? [argv[0], "-m", "pytest"] + argv.dropFirst(3) : argv
-    let text = argv.count == 3 && argv[1] == "-c" ? argv[2] : shown.map(ExecTools.shellQuoted).joined(separator: " ")
+    let text = argv.count == 3 && argv[1] == "-c" ? argv[2] : (invocation.shownArgv ?? argv).map(ExecTools.shellQuoted).joined(separator: " ")
     var onLines: (@Sendable (Int, String) -> Void)?
     if let progress {
       onLines = { _, lines in

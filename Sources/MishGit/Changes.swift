@@ -74,7 +74,7 @@ enum ChangeWriter {
   static func add(_ repo: OpaquePointer, paths: [String], force: Bool = false) throws(GitError) {
     let index = try index(repo)
     defer { git_index_free(index) }
-    try requireMatches(try unmatched(repo, paths, index: index, tree: nil, workdir: true), in: "the work tree or the index")
+    try requireStageable(repo, paths, index: index)
     try stage(index, paths, force: force)
     try Git.call("git_index_write") { git_index_write(index) }
   }
@@ -111,6 +111,11 @@ enum ChangeWriter {
     }
   }
 
+  /// git add's check: each path must be in the work tree or in the index.
+  static func requireStageable(_ repo: OpaquePointer, _ paths: [String], index: OpaquePointer) throws(GitError) {
+    try requireMatches(try unmatched(repo, paths, index: index, tree: nil, workdir: true), in: "the work tree or the index")
+  }
+
   /// git restore's check: each path must be in the index or in what it is restored from (source, or HEAD when
   /// unstaging).
   static func requireRestorable(_ repo: OpaquePointer, _ paths: [String], staged: Bool, source: String?) throws(GitError) {
@@ -137,7 +142,7 @@ enum ChangeWriter {
     defer { git_index_free(index) }
     if all { try Git.call("git_index_update_all") { git_index_update_all(index, nil, nil, nil) } }
     if !paths.isEmpty {
-      try requireMatches(try unmatched(repo, paths, index: index, tree: nil, workdir: true), in: "the work tree or the index")
+      try requireStageable(repo, paths, index: index)
       try stage(index, paths)
     }
     if all || !paths.isEmpty { try Git.call("git_index_write") { git_index_write(index) } }

@@ -34,6 +34,15 @@ public enum CheckpointRefs {
     return "refs/mish/checkpoints/worktrees/\(refComponent(worktreeID))/"
   }
 
+  /// The prefix of the linked worktree at `path`, found from its `.git` file ("gitdir: …/worktrees/ID"); nil when
+  /// `path` holds no linked worktree.
+  public static func prefix(ofWorktreeAt path: String) -> String? {
+    guard let link = try? String(contentsOfFile: path + "/.git", encoding: .utf8), link.hasPrefix("gitdir: "),
+      let id = link.dropFirst("gitdir: ".count).trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "/").last
+    else { return nil }
+    return prefix(worktreeID: String(id))
+  }
+
   /// `text` as one valid ref name component: bytes other than letters, digits, '-' and '_' are written %XX.
   static func refComponent(_ text: String) -> String {
     var out = ""

@@ -20,18 +20,15 @@ extension Hub {
   func checkLeases(session: HubSession, paths: [String], method: String) throws(ToolError) {
     let leases = try liveLeases().filter { $0.sessionID != session.id && $0.exclusive }
     guard !leases.isEmpty else { return }
-    let roots = [session.worktree] + ((realpath(session.worktree, nil)).map { resolved in
-      defer { free(resolved) }
-      return [String(cString: resolved)]
-    } ?? [])
+    let roots = [session.worktree] + [Self.resolvedPath(session.worktree)].compactMap { $0 }
     for path in paths {
       // A path outside the worktree is refused by the session's server itself (outside_root).
       guard let relative = LeaseRules.relativePath(path, roots: roots) else { continue }
       var blocked: (path: String, lease: Lease)?
       if let holder = LeaseRules.blocking(path: relative, session: session.id, leases: leases, nowMs: Self.nowMs()) {
         blocked = (relative, holder)
-      } else if Self.isDirectory(session.worktree + (relative.isEmpty ? "" : "/" + relative)),
-        Self.staysInside(session.worktree + (relative.isEmpty ? "" : "/" + relative), roots: roots),
+      } else if case let full = session.worktree + (relative.isEmpty ? "" : "/" + relative), Self.isDirectory(full),
+        Self.staysInside(full, roots: roots),
         leases.contains(where: { LeaseRules.patternsOverlap($0.pattern, relative.isEmpty ? "**" : relative + "/**") })
       {
         blocked = leasedBeneath(relative, worktree: session.worktree, session: session.id, leases: leases)
@@ -52,10 +49,15 @@ extension Hub {
   /// Whether `path` resolves (symlinks followed) to one of `roots` or beneath it. A directory reached through a
   /// symlink that leaves the worktree is not walked: the session's server refuses such a path (outside_root) anyway.
   static func staysInside(_ path: String, roots: [String]) -> Bool {
-    guard let resolved = realpath(path, nil) else { return false }
-    defer { free(resolved) }
-    let real = String(cString: resolved)
+    guard let real = resolvedPath(path) else { return false }
     return roots.contains { real == $0 || real.hasPrefix($0 + "/") }
+  }
+
+  /// `path` with every symlink resolved, or nil when it does not exist.
+  static func resolvedPath(_ path: String) -> String? {
+    guard let resolved = realpath(path, nil) else { return nil }
+    defer { free(resolved) }
+    return String(cString: resolved)
   }
 
   static func isDirectory(_ path: String) -> Bool {

@@ -64,12 +64,10 @@ extension Hub {
     emptyTrash()
   }
 
-  /// The checkpoint refs the worktree at `path` keeps (its ID is the last part of the gitdir its .git file names).
+  /// The checkpoint refs the worktree at `path` keeps.
   func checkpointRefs(ofWorktreeAt path: String) -> [String] {
-    guard let link = try? String(contentsOfFile: path + "/.git", encoding: .utf8), link.hasPrefix("gitdir: "),
-      let id = link.dropFirst(8).trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "/").last
-    else { return [] }
-    let refs = (try? git.run(["for-each-ref", "--format=%(refname)", CheckpointRefs.prefix(worktreeID: String(id))])) ?? ""
+    guard let prefix = CheckpointRefs.prefix(ofWorktreeAt: path) else { return [] }
+    let refs = (try? git.run(["for-each-ref", "--format=%(refname)", prefix])) ?? ""
     return refs.split(separator: "\n").map(String.init)
   }
 

@@ -10,7 +10,7 @@ extension Runner {
     String(decoding: report.prefix(512), as: UTF8.self).contains(#"<testsuite name="mish-unittest""#)
   }
 
-  public static let pytestOrUnittest = #"""
+  static let pytestOrUnittest = #"""
     import importlib.util, inspect, os, sys, time, traceback, unittest
     if importlib.util.find_spec("pytest") is not None:
         os.execv(sys.executable, [sys.executable, "-m", "pytest"] + sys.argv[1:])

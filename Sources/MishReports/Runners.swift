@@ -32,13 +32,18 @@ public enum Runner: String, Sendable, CaseIterable, Equatable {
     public var runsEverything: Bool
     /// What to tell the caller about how the run was narrowed, when that is not obvious.
     public var notes: [String]
+    /// argv as the caller is shown it, when that is not argv itself (pytest's program, whose text says nothing).
+    public var shownArgv: [String]?
 
-    public init(argv: [String], environment: [String: String], report: ReportSource, runsEverything: Bool, notes: [String] = []) {
+    public init(
+      argv: [String], environment: [String: String], report: ReportSource, runsEverything: Bool, notes: [String] = [], shownArgv: [String]? = nil
+    ) {
       self.argv = argv
       self.environment = environment
       self.report = report
       self.runsEverything = runsEverything
       self.notes = notes
+      self.shownArgv = shownArgv
     }
   }
 
@@ -50,6 +55,9 @@ public enum Runner: String, Sendable, CaseIterable, Equatable {
   }
 
   /// The names a runner is detected by, in order of preference (the order: Package.swift first).
+  /// The names of a Makefile.
+  public static let makefileNames = ["Makefile", "makefile", "GNUmakefile"]
+
   static let markers: [(Runner, [String])] = [
     (.swift, ["Package.swift"]),
     (.pytest, ["pyproject.toml", "pytest.ini", "setup.cfg", "tox.ini", "conftest.py", "setup.py"]),
@@ -57,7 +65,7 @@ public enum Runner: String, Sendable, CaseIterable, Equatable {
     (.go, ["go.mod"]),
     (.node, ["package.json"]),
     (.ctest, ["CMakeLists.txt"]),
-    (.make, ["Makefile", "makefile", "GNUmakefile"]),
+    (.make, makefileNames),
   ]
 
   /// The runner for the project at the root, from the files it has (`read` gives a top-level file's text, nil
@@ -75,7 +83,7 @@ public enum Runner: String, Sendable, CaseIterable, Equatable {
           if text.contains("pytest") { return .pytest }
         case "package.json":
           return text.contains("\"jest\"") || text.contains("jest ") ? .jest : .node
-        case "Makefile", "makefile", "GNUmakefile":
+        case _ where makefileNames.contains(name):
           if makeTarget(text) != nil { return .make }
         default:
           return runner
@@ -124,13 +132,15 @@ public enum Runner: String, Sendable, CaseIterable, Equatable {
     case .pytest:
       let report = reportDirectory + "/pytest.xml"
       // pytest itself (`-m pytest`) when the interpreter has it, else the standard library's unittest.
-      var argv = [python, "-c", Self.pytestOrUnittest, "-o", "junit_family=xunit1", "--junitxml=" + report, "-p", "no:cacheprovider", "-v"]
+      var arguments = ["-o", "junit_family=xunit1", "--junitxml=" + report, "-p", "no:cacheprovider", "-v"]
       switch selection {
       case .all: break
-      case .filter(let filter): argv += ["-k", filter]
-      case .exactly(let ids): argv += ids
+      case .filter(let filter): arguments += ["-k", filter]
+      case .exactly(let ids): arguments += ids
       }
-      return Invocation(argv: argv, environment: environment, report: .junit(report), runsEverything: false, notes: notes)
+      return Invocation(
+        argv: [python, "-c", Self.pytestOrUnittest] + arguments, environment: environment, report: .junit(report), runsEverything: false,
+        notes: notes, shownArgv: [python, "-m", "pytest"] + arguments)
     case .cargo:
       // libtest's JSON format is unstable; any RUSTC_BOOTSTRAP lets the test harness print it, and -1 keeps rustc
       // itself stable (a crate's #![feature] is still refused).

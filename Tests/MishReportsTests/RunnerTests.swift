@@ -50,6 +50,7 @@ struct RunnerTests {
     #expect(swift.report == .swift(xunit: "/tmp/r/xunit.xml", events: "/tmp/r/events.jsonl"))
     let pytest = Runner.pytest.invocation(selection: .filter("add and not wrong"), reportDirectory: "/tmp/r", python: ".venv/bin/python")
     #expect(pytest.argv == [".venv/bin/python", "-c", Runner.pytestOrUnittest, "-o", "junit_family=xunit1", "--junitxml=/tmp/r/pytest.xml", "-p", "no:cacheprovider", "-v", "-k", "add and not wrong"])
+    #expect(pytest.shownArgv == [".venv/bin/python", "-m", "pytest"] + pytest.argv.dropFirst(3))
     let cargo = Runner.cargo.invocation(selection: .exactly(["tests::a", "tests::b"]), reportDirectory: "/tmp/r")
     #expect(cargo.argv == ["cargo", "test", "--no-fail-fast", "--", "--exact", "tests::a", "tests::b", "-Z", "unstable-options", "--format", "json", "--report-time"])
     #expect(cargo.environment["RUSTC_BOOTSTRAP"] == "-1")

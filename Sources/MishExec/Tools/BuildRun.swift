@@ -79,11 +79,8 @@ extension ExecTools {
   /// The build the root's files imply: their test runner's (Package.swift, Cargo.toml, ...), else `make` for any
   /// Makefile (one without a test target names no test runner, but still builds).
   static func impliedBuildCommand(workspace: Workspace) throws(ToolError) -> [String] {
-    let detected = Runner.detect(
-      read: { file in workspace.readIfPresent(file, limit: 1 << 20).map { String(decoding: $0, as: UTF8.self) } },
-      list: { directory in workspace.names(in: directory) })
-    if let argv = detected?.buildCommand() { return argv }
-    if ["Makefile", "makefile", "GNUmakefile"].contains(where: { workspace.readIfPresent($0, limit: 1 << 20) != nil }) { return ["make"] }
+    if let argv = detectedRunner(workspace)?.buildCommand() { return argv }
+    if makefile(workspace) != nil { return ["make"] }
     throw ToolError(
       .notFound, "No build detected at the root (no Package.swift, Cargo.toml, go.mod, package.json, CMakeLists.txt, Makefile or pytest config)",
       hint: "Pass command, the shell line that builds, e.g. \"make\" or \"gcc -Wall -c src/main.c\".")

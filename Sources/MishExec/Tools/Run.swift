@@ -96,11 +96,7 @@ extension ExecTools {
   /// command would get a shortened argument or variable; an environment name with `=` (or none) would set another
   /// variable than the one named.
   static func checkExecutable(argv: [String], command: Bool, env: [String: JSONValue]) throws(ToolError) {
-    if let index = argv.firstIndex(where: { $0.utf8.contains(0) }) {
-      throw ToolError(
-        .invalidArgument, command ? "command contains a NUL byte" : "argv[\(index)] contains a NUL byte",
-        hint: "Arguments cannot hold NUL bytes (they are C strings); pass binary data through stdin or a file.")
-    }
+    for (index, argument) in argv.enumerated() { try checkNoNUL(argument, field: command ? "command" : "argv[\(index)]") }
     for (name, value) in env.sorted(by: { $0.key < $1.key }) {
       if name.isEmpty || name.utf8.contains(UInt8(ascii: "=")) || name.utf8.contains(0) {
         throw ToolError(
@@ -115,13 +111,13 @@ extension ExecTools {
     }
   }
 
-  /// The same refusal for a string parameter that becomes part of a command line (test_run's command and filter,
-  /// build_run's command).
+  /// Refuses a string that becomes part of a command line (an argument, test_run's command and filter, build_run's
+  /// command) when it holds a NUL byte, which would end it early.
   static func checkNoNUL(_ value: String?, field: String) throws(ToolError) {
     guard let value, value.utf8.contains(0) else { return }
     throw ToolError(
       .invalidArgument, "\(field) contains a NUL byte",
-      hint: "A command line cannot hold NUL bytes (its words are C strings); remove it.")
+      hint: "Arguments cannot hold NUL bytes (they are C strings); pass binary data through stdin or a file.")
   }
 
   static func shellQuoted(_ word: String) -> String {

@@ -269,8 +269,7 @@ extension ExecTools {
   /// The explicit runner, `command` when only a command is given, else the one the root's files point to.
   static func chooseRunner(_ args: Args, workspace: Workspace) throws(ToolError) -> (Runner, String?) {
     let name = args.string("runner") ?? "auto"
-    let makefile = ["Makefile", "makefile", "GNUmakefile"].lazy.compactMap { workspace.readIfPresent($0, limit: 1 << 20) }.first
-    let makeTarget = makefile.flatMap { Runner.makeTarget(String(decoding: $0, as: UTF8.self)) }
+    let makeTarget = makefile(workspace).flatMap(Runner.makeTarget)
     if name != "auto" {
       guard let runner = Runner(rawValue: name) else {
         throw ToolError(.invalidArgument, "Unknown runner \(name)", hint: "Use one of \(runnerNames.joined(separator: ", ")).")
@@ -278,15 +277,26 @@ extension ExecTools {
       return (runner, makeTarget)
     }
     if args.string("command") != nil { return (.command, makeTarget) }
-    let detected = Runner.detect(
-      read: { file in workspace.readIfPresent(file, limit: 1 << 20).map { String(decoding: $0, as: UTF8.self) } },
-      list: { directory in workspace.names(in: directory) })
-    guard let detected else {
+    guard let detected = detectedRunner(workspace) else {
       throw ToolError(
         .notFound, "No test runner detected at the root (no Package.swift, pytest config, Cargo.toml, go.mod, package.json, CMakeLists.txt or Makefile with a test target)",
         hint: "Pass runner (\(Runner.allCases.map(\.rawValue).joined(separator: ", "))) or a command that runs the tests.")
     }
     return (detected, makeTarget)
+  }
+
+  /// The runner the root's files point to (Runner.detect on the root and its test directories).
+  static func detectedRunner(_ workspace: Workspace) -> Runner? {
+    Runner.detect(read: { text(of: $0, in: workspace) }, list: { workspace.names(in: $0) })
+  }
+
+  /// The root's Makefile, if it has one.
+  static func makefile(_ workspace: Workspace) -> String? {
+    Runner.makefileNames.lazy.compactMap { text(of: $0, in: workspace) }.first
+  }
+
+  static func text(of file: String, in workspace: Workspace) -> String? {
+    workspace.readIfPresent(file, limit: 1 << 20).map { String(decoding: $0, as: UTF8.self) }
   }
 
   static func failureJSON(_ test: TestCase, workspace: Workspace, logLines: () -> [Substring]) -> JSONValue {
